@@ -1,0 +1,338 @@
+"""The one write path for papers: ``upsert_papers(records)``.
+
+Idempotent by versionless arXiv id: the same input twice changes nothing. Records are applied in
+batches, each in one transaction; a record that cannot be stored is rejected alone with a reason and
+the rest of its batch lands. Merge rules, where two sources or two snapshots disagree:
+
+- a field the record leaves as ``None`` keeps the stored value;
+- the current version only moves forward; every version seen is kept in PaperVersion;
+- Hugging Face upvote and comment counts keep the highest snapshot seen (they only grow, so a
+  smaller one is an older snapshot), which also makes the result independent of import order;
+- a paper is featured once: an earlier feed day replaces a later one, never the reverse.
+"""
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from itertools import islice
+
+from django.db import DatabaseError, transaction
+
+from dailypapers.lib.text import slug_for
+
+from .models import Author, Organization, Paper, PaperAuthor, PaperVersion, Submission
+from .records import PaperRecord, RecordError
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+# Fields copied from a record when it knows them (not None) and they differ.
+PLAIN_FIELDS = ("title", "abstract", "published", "comment", "journal_ref", "doi", "github_repo",
+                "github_stars", "project_page", "keywords", "withdrawn")
+MAX_FIELDS = ("hf_upvotes", "hf_comments")
+
+
+@dataclass
+class UpsertResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, other):
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.rejected.extend(other.rejected)
+        return self
+
+    @property
+    def total(self):
+        return self.created + self.updated + self.unchanged + len(self.rejected)
+
+    def summary(self):
+        return (f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
+                f"{len(self.rejected)} rejected")
+
+
+def upsert_papers(records, batch_size=BATCH_SIZE):
+    """Store an iterable of PaperRecord; return an UpsertResult with a reason per rejected record."""
+    result = UpsertResult()
+    iterator = iter(records)
+    while batch := list(islice(iterator, batch_size)):
+        result.add(_upsert_batch_or_split(batch))
+    return result
+
+
+def _upsert_batch_or_split(batch):
+    try:
+        with transaction.atomic():
+            return _Batch(batch).apply()
+    except DatabaseError as exc:
+        if len(batch) == 1:
+            log.warning("rejected %s: %s", batch[0].arxiv_id, exc)
+            return UpsertResult(rejected=[(_label(batch[0]), f"database error: {exc}")])
+        # One bad record (or a concurrent writer) spoiled the batch: redo it record by record so the
+        # others still land and the culprit is named.
+        log.info("batch of %d failed (%s); retrying one by one", len(batch), exc)
+        result = UpsertResult()
+        for record in batch:
+            result.add(_upsert_batch_or_split([record]))
+        return result
+
+
+def _label(record):
+    return getattr(record, "origin", "") or str(getattr(record, "arxiv_id", "?"))[:80]
+
+
+class _Batch:
+    """Applies one batch: reads what exists in a few queries, merges in memory, writes the difference."""
+
+    def __init__(self, records):
+        self.result = UpsertResult()
+        self.records = []
+        for record in records:
+            try:
+                self.records.append(record.normalized())
+            except RecordError as exc:
+                self.result.rejected.append((_label(record), str(exc)))
+        ids = {r.arxiv_id for r in self.records}
+        self.papers = Paper.objects.in_bulk(ids, field_name="arxiv_id")
+        self.author_slugs = _author_slugs(self.papers.values())
+        self.versions = _versions(self.papers.values())
+        self.submissions = {s.paper.arxiv_id: s for s in Submission.objects.filter(paper__arxiv_id__in=ids)
+                            .select_related("paper")}
+        self.new_ids = set()
+        self.dirty = {}  # arxiv_id -> set of changed Paper fields
+        self.new_links = {}  # arxiv_id -> list of author names, for papers whose author list changed
+        self.new_versions = {}  # arxiv_id -> {version: date}
+        self.dirty_submissions = {}  # arxiv_id -> Submission to save
+        self.orgs = _OrgResolver([r.organization for r in self.records if r.organization])
+
+    def apply(self):
+        changed = {}
+        for record in self.records:
+            changed[record.arxiv_id] = self._merge(record) or changed.get(record.arxiv_id, False)
+        for arxiv_id, was_changed in changed.items():
+            if arxiv_id in self.new_ids:
+                self.result.created += 1
+            elif was_changed:
+                self.result.updated += 1
+            else:
+                self.result.unchanged += 1
+        self._write()
+        return self.result
+
+    # -- merging into memory ---------------------------------------------------------------------
+    def _merge(self, rec: PaperRecord):
+        paper = self.papers.get(rec.arxiv_id)
+        if paper is None:
+            paper = Paper(arxiv_id=rec.arxiv_id)
+            self.papers[rec.arxiv_id] = paper
+            self.new_ids.add(rec.arxiv_id)
+            self.author_slugs[rec.arxiv_id] = []
+            self.versions[rec.arxiv_id] = {}
+        changed = set()
+        for name in PLAIN_FIELDS:
+            value = getattr(rec, name)
+            if value is not None and getattr(paper, name) != value:
+                setattr(paper, name, value)
+                changed.add(name)
+        for name in MAX_FIELDS:
+            value = getattr(rec, name)
+            if value is not None and value > getattr(paper, name):
+                setattr(paper, name, value)
+                changed.add(name)
+        changed |= self._merge_version(paper, rec)
+        changed |= self._merge_categories(paper, rec)
+        changed |= self._merge_org(paper, rec)
+        if changed:
+            self.dirty.setdefault(rec.arxiv_id, set()).update(changed)
+        links_changed = self._merge_authors(rec)
+        versions_changed = self._merge_versions(rec)
+        submission_changed = self._merge_submission(rec)
+        return bool(changed or links_changed or versions_changed or submission_changed)
+
+    def _merge_version(self, paper, rec):
+        changed = set()
+        if rec.version and rec.version > paper.version:
+            paper.version = rec.version
+            changed.add("version")
+        newest = rec.version is None or rec.version >= paper.version
+        if rec.updated is not None and rec.updated != paper.updated and newest:
+            paper.updated = rec.updated
+            changed.add("updated")
+        return changed
+
+    def _merge_categories(self, paper, rec):
+        if rec.categories is None:
+            return set()
+        codes = " ".join(rec.categories)
+        if codes == paper.category_codes:
+            return set()
+        paper.category_codes = codes
+        paper.primary_category = rec.categories[0] if rec.categories else ""
+        return {"category_codes", "primary_category"}
+
+    def _merge_org(self, paper, rec):
+        if rec.organization is None:
+            return set()
+        org = self.orgs.get(rec.organization)
+        if paper.organization_id == org.pk:
+            return set()
+        paper.organization = org
+        return {"organization"}
+
+    def _merge_authors(self, rec):
+        if rec.authors is None:
+            return False
+        slugs = [slug_for(name) for name in rec.authors]
+        if slugs == self.author_slugs[rec.arxiv_id]:
+            return False
+        self.author_slugs[rec.arxiv_id] = slugs
+        self.new_links[rec.arxiv_id] = rec.authors
+        return True
+
+    def _merge_versions(self, rec):
+        known = self.versions[rec.arxiv_id]
+        wanted = dict(rec.versions)
+        if rec.version:
+            wanted.setdefault(rec.version, rec.published if rec.version == 1 else rec.updated)
+        changed = False
+        for number, announced in wanted.items():
+            if number not in known or (announced and known[number] != announced):
+                known[number] = announced or known.get(number)
+                self.new_versions.setdefault(rec.arxiv_id, {})[number] = known[number]
+                changed = True
+        return changed
+
+    def _merge_submission(self, rec):
+        if rec.featured_on is None:
+            return False
+        at = rec.featured_at or dt.datetime.combine(rec.featured_on, dt.time(), tzinfo=dt.UTC)
+        current = self.submissions.get(rec.arxiv_id)
+        if current is None:
+            current = Submission(feed_day=rec.featured_on, submitted_at=at, featured_ts=int(at.timestamp()),
+                                 submitter_name=rec.submitted_by or "", source=rec.source or "import")
+        elif rec.featured_on < current.feed_day:
+            current.feed_day, current.submitted_at = rec.featured_on, at
+            current.featured_ts = int(at.timestamp())
+            current.submitter_name = rec.submitted_by or current.submitter_name
+        elif rec.featured_on == current.feed_day and rec.submitted_by and not current.submitter_name:
+            current.submitter_name = rec.submitted_by
+        else:
+            return False
+        self.submissions[rec.arxiv_id] = current
+        self.dirty_submissions[rec.arxiv_id] = current
+        return True
+
+    # -- writing the difference ------------------------------------------------------------------
+    def _write(self):
+        new_papers = [self.papers[i] for i in self.new_ids]
+        Paper.objects.bulk_create(new_papers)
+        if any(p.pk is None for p in new_papers):  # backends that return no ids
+            ids = Paper.objects.filter(arxiv_id__in=self.new_ids).values_list("arxiv_id", "pk")
+            for arxiv_id, pk in ids:
+                self.papers[arxiv_id].pk = pk
+        for arxiv_id, fields in self.dirty.items():
+            if arxiv_id not in self.new_ids:
+                self.papers[arxiv_id].save(update_fields=[*fields, "updated_at"])
+        self._write_authors()
+        self._write_versions()
+        self._write_submissions()
+
+    def _write_authors(self):
+        if not self.new_links:
+            return
+        authors = _get_or_create_authors(name for names in self.new_links.values() for name in names)
+        papers = [self.papers[i] for i in self.new_links]
+        PaperAuthor.objects.filter(paper__in=[p for p in papers if p.arxiv_id not in self.new_ids]).delete()
+        PaperAuthor.objects.bulk_create(
+            PaperAuthor(paper=self.papers[arxiv_id], author=authors[slug_for(name)], position=position)
+            for arxiv_id, names in self.new_links.items()
+            for position, name in enumerate(names)
+        )
+
+    def _write_versions(self):
+        rows = [(self.papers[a], n, d) for a, versions in self.new_versions.items() for n, d in versions.items()]
+        if not rows:
+            return
+        existing = {(v.paper_id, v.version): v for v in
+                    PaperVersion.objects.filter(paper__in={p for p, _, _ in rows})}
+        for paper, number, announced in rows:
+            row = existing.get((paper.pk, number))
+            if row is None:
+                PaperVersion.objects.create(paper=paper, version=number, announced=announced)
+            elif row.announced != announced:
+                row.announced = announced
+                row.save(update_fields=["announced"])
+
+    def _write_submissions(self):
+        fresh = []
+        for arxiv_id, submission in self.dirty_submissions.items():
+            submission.paper = self.papers[arxiv_id]
+            if submission.pk is None:
+                fresh.append(submission)
+            else:
+                submission.save()
+        Submission.objects.bulk_create(fresh)
+
+
+class _OrgResolver:
+    """Finds or creates Organizations by HF slug or by name, in two queries for a whole batch."""
+
+    def __init__(self, org_records):
+        self.by_slug, self.by_name = {}, {}
+        if not org_records:
+            return
+        slugs = {o.slug or slug_for(o.name) for o in org_records}
+        names = {o.name for o in org_records}
+        for org in Organization.objects.filter(slug__in=slugs) | Organization.objects.filter(name__in=names):
+            self._remember(org)
+
+    def _remember(self, org):
+        self.by_slug[org.slug] = org
+        self.by_name.setdefault(org.name.lower(), org)
+
+    def get(self, rec):
+        slug = rec.slug or slug_for(rec.name)
+        org = self.by_name.get(rec.name.lower()) or self.by_slug.get(slug)
+        if org is None:
+            org = Organization.objects.create(slug=slug, name=rec.name, avatar_url=rec.avatar_url or "")
+            self._remember(org)
+        elif rec.avatar_url and not org.avatar_url:
+            org.avatar_url = rec.avatar_url
+            org.save(update_fields=["avatar_url"])
+        return org
+
+
+def _get_or_create_authors(names):
+    """Authors keyed by slug, created in bulk where missing (first spelling seen names the author)."""
+    wanted = {}
+    for name in names:
+        wanted.setdefault(slug_for(name), name)
+    found = Author.objects.in_bulk(list(wanted), field_name="slug")
+    missing = [Author(slug=s, name=n[:255]) for s, n in wanted.items() if s not in found]
+    if missing:
+        Author.objects.bulk_create(missing, ignore_conflicts=True)
+        found = Author.objects.in_bulk(list(wanted), field_name="slug")
+    return found
+
+
+def _author_slugs(papers):
+    slugs = {p.arxiv_id: [] for p in papers}
+    by_pk = {p.pk: p.arxiv_id for p in papers}
+    links = PaperAuthor.objects.filter(paper__in=by_pk).order_by("paper_id", "position")
+    for paper_id, slug in links.values_list("paper_id", "author__slug"):
+        slugs[by_pk[paper_id]].append(slug)
+    return slugs
+
+
+def _versions(papers):
+    versions = {p.arxiv_id: {} for p in papers}
+    by_pk = {p.pk: p.arxiv_id for p in papers}
+    for paper_id, number, announced in PaperVersion.objects.filter(paper__in=by_pk).values_list(
+        "paper_id", "version", "announced"
+    ):
+        versions[by_pk[paper_id]][number] = announced
+    return versions

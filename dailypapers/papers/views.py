@@ -1,0 +1,168 @@
+"""Feed, paper, organization and author pages. Views orchestrate; querysets do the work."""
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Count, Max, Min, Q, Sum
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from dailypapers.lib import arxiv_ids, periods
+
+from .models import Author, Organization, Paper, Submission
+
+SORTS = {"upvotes": "Most upvoted", "trending": "Trending", "newest": "Newest"}
+DEFAULT_SORT = "upvotes"
+
+
+def _sort(request):
+    sort = request.GET.get("sort", DEFAULT_SORT)
+    return sort if sort in SORTS else DEFAULT_SORT
+
+
+def _page(request, queryset, size=None):
+    paginator = Paginator(queryset, size or settings.FEED_PAGE_SIZE)
+    return paginator.get_page(request.GET.get("page"))
+
+
+def _period_url(period):
+    return reverse(f"papers:{period.kind}", args=[period.key])
+
+
+@require_GET
+def latest(request):
+    """``/`` and ``/papers``: the latest feed day that has papers (a date picker value redirects)."""
+    if picked := request.GET.get("date"):
+        try:
+            return redirect(_period_url(periods.parse_day(picked)))
+        except periods.BadPeriod:
+            pass
+    today = timezone.now().date()
+    latest_day = Submission.objects.filter(feed_day__lte=today, paper__hidden=False).aggregate(
+        day=Max("feed_day")
+    )["day"]
+    return _feed(request, periods.day(latest_day or today), is_latest=True)
+
+
+@require_GET
+def period_feed(request, kind, key):
+    try:
+        period = periods.PARSERS[kind](key)
+    except periods.BadPeriod as exc:
+        return render(request, "papers/bad_period.html", {"message": str(exc), "kind": kind}, status=400)
+    return _feed(request, period)
+
+
+def _feed(request, period, is_latest=False):
+    sort = _sort(request)
+    reference = min(timezone.now(), period.end_datetime())
+    papers = Paper.objects.featured_between(period.first, period.last).for_cards().ranked(sort, reference)
+    page = _page(request, papers)
+    context = {
+        "period": period,
+        "page": page,
+        "papers": page.object_list,
+        "sort": sort,
+        "sorts": SORTS,
+        "is_latest": is_latest,
+        "nav": _navigation(period),
+        "nearest": None if page.paginator.count else _nearest_day(period),
+        "canonical_url": _period_url(period),
+    }
+    return render(request, "papers/feed.html", context)
+
+
+def _navigation(period):
+    """Previous/next links: for a day, the nearest days that have papers; else adjacent periods."""
+    today = timezone.now().date()
+    if period.kind == "day":
+        days = Submission.objects.filter(paper__hidden=False).aggregate(
+            prev=Max("feed_day", filter=Q(feed_day__lt=period.first)),
+            next=Min("feed_day", filter=Q(feed_day__gt=period.first, feed_day__lte=today)),
+        )
+        prev = periods.day(days["prev"]) if days["prev"] else None
+        nxt = periods.day(days["next"]) if days["next"] else None
+    else:
+        prev = period.shifted(-1)
+        nxt = period.shifted(1) if period.shifted(1).first <= today else None
+    return {
+        "prev": {"url": _period_url(prev), "label": prev.label} if prev else None,
+        "next": {"url": _period_url(nxt), "label": nxt.label} if nxt else None,
+        "day": _period_url(periods.day(period.first)) if period.kind != "day" else None,
+        "week": _period_url(periods.week_of(period.first)),
+        "month": _period_url(periods.month_of(period.first)),
+    }
+
+
+def _nearest_day(period):
+    """The feed day with papers closest to an empty period (earlier wins a tie)."""
+    visible = Submission.objects.filter(paper__hidden=False)
+    before = visible.filter(feed_day__lt=period.first).aggregate(d=Max("feed_day"))["d"]
+    after = visible.filter(feed_day__gt=period.last).aggregate(d=Min("feed_day"))["d"]
+    candidates = [d for d in (before, after) if d]
+    if not candidates:
+        return None
+    best = min(candidates, key=lambda d: (abs((d - period.first).days), d > period.first))
+    return {"url": _period_url(periods.day(best)), "label": periods.day(best).label}
+
+
+@require_GET
+def paper_detail(request, arxiv_id):
+    try:
+        canonical, _version = arxiv_ids.parse(arxiv_id)
+    except arxiv_ids.InvalidArxivId:
+        return _paper_not_found(request, arxiv_id, valid=False)
+    if canonical != arxiv_id:
+        return redirect("papers:detail", arxiv_id=canonical, permanent=True)
+    paper = Paper.objects.visible().for_cards().filter(arxiv_id=canonical).first()
+    if paper is None:
+        return _paper_not_found(request, canonical, valid=True)
+    context = {
+        "paper": paper,
+        "authors": paper.ordered_authors,
+        "versions": list(paper.versions.all()),
+        "submission": getattr(paper, "submission", None),
+    }
+    return render(request, "papers/detail.html", context)
+
+
+def _paper_not_found(request, arxiv_id, valid):
+    context = {
+        "arxiv_id": arxiv_id,
+        "valid": valid,
+        "abs_url": arxiv_ids.abs_url(arxiv_id) if valid else None,
+    }
+    return render(request, "papers/not_found.html", context, status=404)
+
+
+@require_GET
+def organization_list(request):
+    orgs = Organization.objects.annotate(
+        paper_count=Count("papers", filter=Q(papers__hidden=False))
+    ).filter(paper_count__gt=0).order_by("-paper_count", "name")
+    page = _page(request, orgs, size=100)
+    return render(request, "papers/organization_list.html", {"page": page, "organizations": page.object_list})
+
+
+@require_GET
+def organization_detail(request, slug):
+    org = get_object_or_404(Organization, slug=slug)
+    return _paper_list_page(request, "papers/organization_detail.html", {"organization": org},
+                            Paper.objects.filter(organization=org))
+
+
+@require_GET
+def author_detail(request, slug):
+    author = get_object_or_404(Author, slug=slug)
+    return _paper_list_page(request, "papers/author_detail.html", {"author": author},
+                            Paper.objects.filter(paper_authors__author=author))
+
+
+def _paper_list_page(request, template, context, papers):
+    """An organization's or author's papers, newest first, with counts."""
+    papers = papers.visible().for_cards().with_total_upvotes().order_by("-published", "-arxiv_id")
+    page = _page(request, papers)
+    totals = papers.aggregate(upvotes=Sum("hf_upvotes") + Sum("local_upvotes"), first=Min("published"))
+    context |= {"page": page, "papers": page.object_list, "totals": totals}
+    return render(request, template, context)
