@@ -130,8 +130,9 @@ class Paper(models.Model):
 
     @property
     def ordered_authors(self):
-        """Authors in paper order; uses the prefetch of ``for_cards`` when present."""
-        return [link.author for link in self.paper_authors.all()]
+        """Author links in paper order, each with the name as this paper spells it and the author's URL.
+        Uses the prefetch of ``for_cards`` when present."""
+        return list(self.paper_authors.all())
 
     @property
     def abs_url(self):
@@ -158,10 +159,18 @@ class PaperAuthor(models.Model):
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="paper_authors")
     author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="paper_links")
     position = models.PositiveSmallIntegerField()
+    # The name as this paper writes it; the Author entry (shared by slug) keeps the first spelling seen.
+    name = models.CharField(max_length=255)
 
     class Meta:
         ordering = ["position"]
         constraints = [models.UniqueConstraint(fields=["paper", "position"], name="unique_author_position")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return self.author.get_absolute_url()
 
 
 class PaperVersion(models.Model):

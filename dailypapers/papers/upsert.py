@@ -6,9 +6,13 @@ the rest of its batch lands. Merge rules, where two sources or two snapshots dis
 
 - a field the record leaves as ``None`` keeps the stored value;
 - the current version only moves forward; every version seen is kept in PaperVersion;
-- Hugging Face upvote and comment counts keep the highest snapshot seen (they only grow, so a
-  smaller one is an older snapshot), which also makes the result independent of import order;
-- a paper is featured once: an earlier feed day replaces a later one, never the reverse.
+- the Hugging Face upvote count keeps the highest snapshot seen (it only grows, so a smaller one is
+  an older snapshot);
+- a paper is featured once: an earlier feed day replaces a later one, never the reverse. A listing
+  on a later feed day is a repeat: only its upvote count is taken, the rest of the paper
+  is as its own feed day (or a non-feed source such as arXiv) describes it;
+- organizations are identified by their display name (the JSONL format carries nothing else); an HF
+  organization slug becomes the URL slug when it is free.
 """
 
 import datetime as dt
@@ -28,8 +32,8 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 500
 # Fields copied from a record when it knows them (not None) and they differ.
 PLAIN_FIELDS = ("title", "abstract", "published", "comment", "journal_ref", "doi", "github_repo",
-                "github_stars", "project_page", "keywords", "withdrawn")
-MAX_FIELDS = ("hf_upvotes", "hf_comments")
+                "github_stars", "project_page", "keywords", "withdrawn", "hf_comments")
+MAX_FIELDS = ("hf_upvotes",)
 
 
 @dataclass
@@ -98,7 +102,7 @@ class _Batch:
                 self.result.rejected.append((_label(record), str(exc)))
         ids = {r.arxiv_id for r in self.records}
         self.papers = Paper.objects.in_bulk(ids, field_name="arxiv_id")
-        self.author_slugs = _author_slugs(self.papers.values())
+        self.author_names = _author_names(self.papers.values())
         self.versions = _versions(self.papers.values())
         self.submissions = {s.paper.arxiv_id: s for s in Submission.objects.filter(paper__arxiv_id__in=ids)
                             .select_related("paper")}
@@ -130,17 +134,20 @@ class _Batch:
             paper = Paper(arxiv_id=rec.arxiv_id)
             self.papers[rec.arxiv_id] = paper
             self.new_ids.add(rec.arxiv_id)
-            self.author_slugs[rec.arxiv_id] = []
+            self.author_names[rec.arxiv_id] = []
             self.versions[rec.arxiv_id] = {}
         changed = set()
-        for name in PLAIN_FIELDS:
-            value = getattr(rec, name)
-            if value is not None and getattr(paper, name) != value:
-                setattr(paper, name, value)
-                changed.add(name)
         for name in MAX_FIELDS:
             value = getattr(rec, name)
             if value is not None and value > getattr(paper, name):
+                setattr(paper, name, value)
+                changed.add(name)
+        if self._is_late_repeat(rec):
+            self.dirty.setdefault(rec.arxiv_id, set()).update(changed)
+            return bool(changed)
+        for name in PLAIN_FIELDS:
+            value = getattr(rec, name)
+            if value is not None and getattr(paper, name) != value:
                 setattr(paper, name, value)
                 changed.add(name)
         changed |= self._merge_version(paper, rec)
@@ -152,6 +159,10 @@ class _Batch:
         versions_changed = self._merge_versions(rec)
         submission_changed = self._merge_submission(rec)
         return bool(changed or links_changed or versions_changed or submission_changed)
+
+    def _is_late_repeat(self, rec):
+        current = self.submissions.get(rec.arxiv_id)
+        return bool(rec.featured_on and current and rec.featured_on > current.feed_day)
 
     def _merge_version(self, paper, rec):
         changed = set()
@@ -186,10 +197,9 @@ class _Batch:
     def _merge_authors(self, rec):
         if rec.authors is None:
             return False
-        slugs = [slug_for(name) for name in rec.authors]
-        if slugs == self.author_slugs[rec.arxiv_id]:
+        if rec.authors == self.author_names[rec.arxiv_id]:
             return False
-        self.author_slugs[rec.arxiv_id] = slugs
+        self.author_names[rec.arxiv_id] = rec.authors
         self.new_links[rec.arxiv_id] = rec.authors
         return True
 
@@ -248,7 +258,8 @@ class _Batch:
         papers = [self.papers[i] for i in self.new_links]
         PaperAuthor.objects.filter(paper__in=[p for p in papers if p.arxiv_id not in self.new_ids]).delete()
         PaperAuthor.objects.bulk_create(
-            PaperAuthor(paper=self.papers[arxiv_id], author=authors[slug_for(name)], position=position)
+            PaperAuthor(paper=self.papers[arxiv_id], author=authors[slug_for(name)], position=position,
+                        name=name[:255])
             for arxiv_id, names in self.new_links.items()
             for position, name in enumerate(names)
         )
@@ -279,31 +290,36 @@ class _Batch:
 
 
 class _OrgResolver:
-    """Finds or creates Organizations by HF slug or by name, in two queries for a whole batch."""
+    """Finds or creates Organizations by name, in one query for a whole batch."""
 
     def __init__(self, org_records):
-        self.by_slug, self.by_name = {}, {}
-        if not org_records:
-            return
-        slugs = {o.slug or slug_for(o.name) for o in org_records}
         names = {o.name for o in org_records}
-        for org in Organization.objects.filter(slug__in=slugs) | Organization.objects.filter(name__in=names):
-            self._remember(org)
-
-    def _remember(self, org):
-        self.by_slug[org.slug] = org
-        self.by_name.setdefault(org.name.lower(), org)
+        self.by_name = {org.name: org for org in Organization.objects.filter(name__in=names)} if names else {}
 
     def get(self, rec):
-        slug = rec.slug or slug_for(rec.name)
-        org = self.by_name.get(rec.name.lower()) or self.by_slug.get(slug)
+        org = self.by_name.get(rec.name)
         if org is None:
-            org = Organization.objects.create(slug=slug, name=rec.name, avatar_url=rec.avatar_url or "")
-            self._remember(org)
+            org = Organization.objects.create(slug=_free_org_slug(rec), name=rec.name,
+                                              avatar_url=rec.avatar_url or "")
+            self.by_name[rec.name] = org
         elif rec.avatar_url and not org.avatar_url:
             org.avatar_url = rec.avatar_url
             org.save(update_fields=["avatar_url"])
         return org
+
+
+def _free_org_slug(rec):
+    candidates = [slug_for(rec.slug)] if rec.slug else []
+    candidates.append(slug_for(rec.name))
+    taken = set(Organization.objects.filter(slug__in=candidates).values_list("slug", flat=True))
+    for candidate in candidates:
+        if candidate not in taken:
+            return candidate
+    base = candidates[-1][:190]
+    suffix = 2
+    while Organization.objects.filter(slug=f"{base}-{suffix}").exists():
+        suffix += 1
+    return f"{base}-{suffix}"
 
 
 def _get_or_create_authors(names):
@@ -319,13 +335,13 @@ def _get_or_create_authors(names):
     return found
 
 
-def _author_slugs(papers):
-    slugs = {p.arxiv_id: [] for p in papers}
+def _author_names(papers):
+    names = {p.arxiv_id: [] for p in papers}
     by_pk = {p.pk: p.arxiv_id for p in papers}
     links = PaperAuthor.objects.filter(paper__in=by_pk).order_by("paper_id", "position")
-    for paper_id, slug in links.values_list("paper_id", "author__slug"):
-        slugs[by_pk[paper_id]].append(slug)
-    return slugs
+    for paper_id, name in links.values_list("paper_id", "name"):
+        names[by_pk[paper_id]].append(name)
+    return names
 
 
 def _versions(papers):

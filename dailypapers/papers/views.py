@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from dailypapers.lib import arxiv_ids, periods
 
-from .models import Author, Organization, Paper, Submission
+from .models import Author, Organization, Paper, PaperAuthor, Submission
 
 SORTS = {"upvotes": "Most upvoted", "trending": "Trending", "newest": "Newest"}
 DEFAULT_SORT = "upvotes"
@@ -68,7 +68,7 @@ def _feed(request, period, is_latest=False):
         "is_latest": is_latest,
         "nav": _navigation(period),
         "nearest": None if page.paginator.count else _nearest_day(period),
-        "canonical_url": _period_url(period),
+        "canonical_url": request.build_absolute_uri(_period_url(period)),
     }
     return render(request, "papers/feed.html", context)
 
@@ -156,7 +156,8 @@ def organization_detail(request, slug):
 def author_detail(request, slug):
     author = get_object_or_404(Author, slug=slug)
     return _paper_list_page(request, "papers/author_detail.html", {"author": author},
-                            Paper.objects.filter(paper_authors__author=author))
+                            # Two co-authors of one paper may share an author entry: count the paper once.
+                            Paper.objects.filter(pk__in=PaperAuthor.objects.filter(author=author).values("paper")))
 
 
 def _paper_list_page(request, template, context, papers):

@@ -1,0 +1,42 @@
+# The two commands: `make run` (fresh machine → served site) and `make test` (set up → whole suite).
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export DAILYPAPERS_HOME ?= $(CURDIR)/var
+DEMO_DATA ?= ../shared/data/hf-daily-papers.jsonl.gz
+DEMO_MARK := $(DAILYPAPERS_HOME)/.demo-imported
+
+.PHONY: run test venv lint test-sqlite test-postgres bench-import clean
+
+$(BIN)/dailypapers: pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e '.[test]'
+	touch $@
+
+venv: $(BIN)/dailypapers
+
+run: venv
+	$(BIN)/dailypapers migrate --noinput
+	$(BIN)/dailypapers collectstatic --noinput -v0
+	@if [ -f "$(DEMO_DATA)" ] && [ ! -f "$(DEMO_MARK)" ]; then \
+		$(BIN)/dailypapers import "$(DEMO_DATA)" && touch "$(DEMO_MARK)"; \
+	elif [ ! -f "$(DEMO_DATA)" ]; then echo "No demo data at $(DEMO_DATA): starting with an empty site."; fi
+	$(BIN)/dailypapers serve
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/dailypapers makemigrations --check --dry-run
+
+test-sqlite: venv
+	$(BIN)/pytest -q
+
+test-postgres: venv
+	scripts/with-postgres $(BIN)/pytest -q
+
+test: lint test-sqlite test-postgres
+
+bench-import: venv
+	$(BIN)/python bench/import.py
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,47 @@
+"""Papers as rows of the import JSONL format (see hf.record_from_jsonl), for ``dailypapers export``."""
+
+from django.db.models import F
+
+from dailypapers.papers.models import Paper
+
+CHUNK = 1000
+
+
+def export_rows():
+    papers = (
+        Paper.objects.for_cards()
+        .with_total_upvotes()
+        .order_by(F("submission__feed_day").asc(nulls_last=True), "-total_upvotes", "arxiv_id")
+    )
+    for paper in papers.iterator(chunk_size=CHUNK):
+        yield paper_row(paper)
+
+
+def paper_row(paper):
+    submission = getattr(paper, "submission", None)
+    return {
+        "arxiv_id": paper.arxiv_id,
+        "title": paper.title,
+        "abstract": paper.abstract,
+        "authors": [author.name for author in paper.ordered_authors],
+        "published": paper.published.isoformat() if paper.published else None,
+        "categories": paper.categories,
+        "upvotes": paper.upvotes,
+        "daily_date": submission.feed_day.isoformat() if submission else None,
+        "submitted_on_daily_at": _iso_z(submission.submitted_at) if submission else None,
+        "organization": paper.organization.name if paper.organization else None,
+        "github_url": paper.github_repo or None,
+        "github_stars": paper.github_stars,
+        "project_page": paper.project_page or None,
+        "num_comments": paper.num_comments,
+        "submitted_by": (submission.submitter_display or None) if submission else None,
+        "ai_keywords": paper.keywords,
+        "version": paper.version,
+        "comment": paper.comment or None,
+        "journal_ref": paper.journal_ref or None,
+        "doi": paper.doi or None,
+    }
+
+
+def _iso_z(moment):
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

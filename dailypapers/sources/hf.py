@@ -1,0 +1,153 @@
+"""Hugging Face daily papers: the JSONL export format and ``/api/daily_papers`` responses → PaperRecord.
+
+The API has changed shape over time and the archived responses carry quirks (see
+``../shared/fixtures/README.md``): entries as Python-repr strings, a ``{"status","date","count","data"}``
+wrapper, the 2024 schema without ``submittedOnDailyAt``/``organization``. Both formats of one day give
+the same records: the JSONL was derived from the API by exactly the mapping below.
+"""
+
+import ast
+import datetime as dt
+
+from dailypapers.papers.records import OrgRecord, PaperRecord, RecordError
+
+SOURCE = "hf"
+
+
+def parse_datetime(value, what):
+    """ISO-8601 with ``Z`` → aware UTC datetime; RecordError on junk."""
+    if value in (None, ""):
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise RecordError(f"{what} is not a date: {str(value)[:40]!r}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def parse_date(value, what):
+    """``YYYY-MM-DD`` or a full timestamp → the (UTC) date."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise RecordError(f"{what} is not a date: {value!r}") from None
+    return parse_datetime(value, what).astimezone(dt.UTC).date()
+
+
+def _none_if_empty(values):
+    # HF sends [] where it simply has nothing (no keywords generated, no categories known).
+    return list(values) if values else None
+
+
+def record_from_jsonl(obj):
+    """One line of ``hf-daily-papers.jsonl.gz`` (or of ``dailypapers export``)."""
+    if not isinstance(obj, dict):
+        raise RecordError(f"expected a JSON object, got {type(obj).__name__}")
+    org = obj.get("organization")
+    return PaperRecord(
+        arxiv_id=str(obj.get("arxiv_id") or ""),
+        title=obj.get("title") or "",
+        abstract=obj.get("abstract"),
+        authors=_string_list(obj.get("authors"), "authors"),
+        published=parse_date(obj.get("published"), "published"),
+        categories=_none_if_empty(_string_list(obj.get("categories"), "categories")),
+        hf_upvotes=obj.get("upvotes"),
+        hf_comments=obj.get("num_comments"),
+        featured_on=parse_date(obj.get("daily_date"), "daily_date"),
+        featured_at=parse_datetime(obj.get("submitted_on_daily_at"), "submitted_on_daily_at"),
+        submitted_by=obj.get("submitted_by"),
+        organization=OrgRecord(name=org) if isinstance(org, str) and org.strip() else None,
+        github_repo=obj.get("github_url"),
+        github_stars=obj.get("github_stars"),
+        project_page=obj.get("project_page"),
+        keywords=_none_if_empty(_string_list(obj.get("ai_keywords"), "ai_keywords")),
+        comment=obj.get("comment"),
+        journal_ref=obj.get("journal_ref"),
+        doi=obj.get("doi"),
+        source=SOURCE,
+    )
+
+
+def entries_of(payload):
+    """The list of entries of a ``/api/daily_papers`` body, whatever its wrapping."""
+    if isinstance(payload, dict):
+        if isinstance(payload.get("data"), list):
+            return payload["data"]
+        raise RecordError("object without a 'data' list")
+    if isinstance(payload, list):
+        return payload
+    raise RecordError(f"expected a JSON list, got {type(payload).__name__}")
+
+
+def payload_date(payload):
+    """The feed day a wrapped payload names (``{"date": …}``), if any."""
+    if isinstance(payload, dict) and payload.get("date"):
+        try:
+            return parse_date(payload["date"], "date")
+        except RecordError:
+            return None
+    return None
+
+
+def record_from_api_entry(entry, feed_day=None):
+    """One item of ``/api/daily_papers``. ``feed_day`` is the day requested (the file's date)."""
+    if isinstance(entry, str):
+        entry = _literal(entry)
+    if not isinstance(entry, dict) or not isinstance(entry.get("paper"), dict):
+        raise RecordError("entry without a 'paper' object")
+    paper = entry["paper"]
+    submitted_at = parse_datetime(paper.get("submittedOnDailyAt") or entry.get("publishedAt"), "submittedOnDailyAt")
+    org = entry.get("organization") or paper.get("organization")
+    submitter = paper.get("submittedOnDailyBy") or {}
+    return PaperRecord(
+        arxiv_id=str(paper.get("id") or ""),
+        title=paper.get("title") or entry.get("title") or "",
+        abstract=paper.get("summary") if paper.get("summary") is not None else entry.get("summary"),
+        authors=[a["name"] for a in _dicts(paper.get("authors"), "authors") if not a.get("hidden") and a.get("name")],
+        published=parse_date(paper.get("publishedAt"), "publishedAt"),
+        hf_upvotes=paper.get("upvotes"),
+        hf_comments=entry.get("numComments"),
+        featured_on=feed_day or (submitted_at.date() if submitted_at else None),
+        featured_at=submitted_at,
+        submitted_by=submitter.get("user") if isinstance(submitter, dict) else None,
+        organization=_org(org),
+        github_repo=paper.get("githubRepo"),
+        github_stars=paper.get("githubStars"),
+        project_page=paper.get("projectPage"),
+        keywords=_none_if_empty(_string_list(paper.get("ai_keywords"), "ai_keywords")),
+        source=SOURCE,
+    )
+
+
+def _literal(text):
+    """Some archived entries are Python reprs (``{'paper': {...}, 'upvoted': False}``), not JSON."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        raise RecordError("entry is a string that is neither JSON nor a Python literal") from None
+
+
+def _org(org):
+    if not isinstance(org, dict):
+        return None
+    name = org.get("fullname") or org.get("name")
+    if not name:
+        return None
+    return OrgRecord(name=name, slug=org.get("name"), avatar_url=org.get("avatar"))
+
+
+def _string_list(values, what):
+    if values is None:
+        return None
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise RecordError(f"{what} is not a list of strings")
+    return values
+
+
+def _dicts(values, what):
+    if not isinstance(values, list) or not all(isinstance(v, dict) for v in values):
+        raise RecordError(f"{what} is not a list of objects")
+    return values

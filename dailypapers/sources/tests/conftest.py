@@ -1,0 +1,82 @@
+import datetime as dt
+import os
+import random
+from pathlib import Path
+
+import pytest
+
+from dailypapers.sources.http import PoliteClient
+
+from .replay import ReplayServer
+
+HERE = Path(__file__).resolve()
+OWN_FIXTURES = HERE.parent / "fixtures"
+# conftest.py -> tests -> sources -> dailypapers -> main (parents[3]); shared sits beside main.
+DEFAULT_SHARED = HERE.parents[3].parent / "shared"
+
+
+def locate_shared():
+    """The shared data directory, from DAILYPAPERS_SHARED or next to the repository; None if absent."""
+    candidate = Path(os.environ.get("DAILYPAPERS_SHARED") or DEFAULT_SHARED)
+    return candidate if (candidate / "fixtures").is_dir() else None
+
+
+@pytest.fixture
+def shared_dir():
+    """../shared (third-party recordings). Skipped when absent, except on CI where absence is a failure."""
+    found = locate_shared()
+    if found is None:
+        reason = (f"shared data not found at {os.environ.get('DAILYPAPERS_SHARED') or DEFAULT_SHARED} "
+                  "(set DAILYPAPERS_SHARED to the directory holding fixtures/)")
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return found
+
+
+def own_fixture(name):
+    return (OWN_FIXTURES / name).read_bytes()
+
+
+class FakeClock:
+    """Monotonic time that only moves when someone sleeps; every sleep is recorded."""
+
+    def __init__(self, start=dt.datetime(2026, 1, 5, 12, 0, tzinfo=dt.UTC)):
+        self.t = 1000.0
+        self.start = start
+        self.sleeps = []
+
+    def monotonic(self):
+        return self.t
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.t += seconds
+
+    def now(self):
+        return self.start + dt.timedelta(seconds=self.t - 1000.0)
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def replay():
+    with ReplayServer() as server:
+        yield server
+
+
+@pytest.fixture
+def make_client(clock, settings):
+    """A PoliteClient on the fake clock with a deterministic jitter source."""
+    settings.SOURCES_CONTACT_EMAIL = "harvest-tests@example.org"
+
+    def make(**kwargs):
+        kwargs.setdefault("clock", clock)
+        kwargs.setdefault("rng", random.Random(7))
+        kwargs.setdefault("timeout", 5.0)
+        return PoliteClient(**kwargs)
+
+    return make
