@@ -68,11 +68,11 @@ def pytest_report_header(config):
     return [f"dailypapers: database engine {engine}, CI={'true' if IN_CI else 'unset'}, home {_SESSION_HOME}"]
 
 
-def missing(reason):
-    """Skip the current test for want of ``reason`` locally; fail it under CI=true."""
+def missing(problem, tests):
+    """Skip the current test for want of an outside part locally; fail it under CI=true."""
     if IN_CI:
-        pytest.fail(f"{reason} (CI=true: missing parts fail instead of skipping)", pytrace=False)
-    pytest.skip(reason)
+        pytest.fail(f"{problem}: {tests} cannot run, and under CI=true a missing part is a failure", pytrace=False)
+    pytest.skip(f"{problem}: {tests} skipped")
 
 
 @pytest.fixture(scope="session")
@@ -80,7 +80,7 @@ def shared_dir():
     """The read-only shared data directory: $DAILYPAPERS_SHARED, else ../shared next to the repo."""
     path = Path(os.environ.get("DAILYPAPERS_SHARED") or REPO_ROOT.parent / "shared").resolve()
     if not path.is_dir():
-        missing(f"{path} (../shared) not found: third-party data tests skipped")
+        missing(f"{path} (../shared, or $DAILYPAPERS_SHARED) not found", "third-party data tests")
     return path
 
 
@@ -97,7 +97,7 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="session")
 def chromium_path():
     if not os.access(CHROMIUM, os.X_OK):
-        missing(f"{CHROMIUM} not found (apt-get install chromium): browser tests skipped")
+        missing(f"{CHROMIUM} not found (apt-get install chromium)", "browser tests")
     return CHROMIUM
 
 
@@ -107,7 +107,7 @@ def browser_page(chromium_path, monkeypatch):
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        missing("playwright is not installed (pip install -e '.[test]'): browser tests skipped")
+        missing("playwright is not installed (pip install -e '.[test]')", "browser tests")
     # The sync API keeps an asyncio loop in this thread, which makes Django refuse ORM calls made from
     # the test body; the live server runs in its own thread and is unaffected. Undone after the test.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -182,6 +182,9 @@ class PaperVersion(models.Model):
         ordering = ["version"]
         constraints = [models.UniqueConstraint(fields=["paper", "version"], name="unique_paper_version")]
 
+    def __str__(self):
+        return f"{self.paper_id} v{self.version}"
+
 
 class Submission(models.Model):
     """A paper featured on a feed day. A paper is featured at most once (its earliest day)."""
@@ -222,6 +225,9 @@ class Upvote(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "paper"], name="unique_upvote")]
+
+    def __str__(self):
+        return f"{self.user_id} ▲ {self.paper_id}"
 
 
 def category_filter(code):

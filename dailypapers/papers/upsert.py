@@ -106,7 +106,7 @@ class _Batch:
         self.versions = _versions(self.papers.values())
         self.submissions = {s.paper.arxiv_id: s for s in Submission.objects.filter(paper__arxiv_id__in=ids)
                             .select_related("paper")}
-        self.new_ids = set()
+        self.new_ids = {}  # insertion-ordered, so ids are assigned in input order
         self.dirty = {}  # arxiv_id -> set of changed Paper fields
         self.new_links = {}  # arxiv_id -> list of author names, for papers whose author list changed
         self.new_versions = {}  # arxiv_id -> {version: date}
@@ -133,7 +133,7 @@ class _Batch:
         if paper is None:
             paper = Paper(arxiv_id=rec.arxiv_id)
             self.papers[rec.arxiv_id] = paper
-            self.new_ids.add(rec.arxiv_id)
+            self.new_ids[rec.arxiv_id] = True
             self.author_names[rec.arxiv_id] = []
             self.versions[rec.arxiv_id] = {}
         changed = set()
@@ -241,7 +241,7 @@ class _Batch:
         new_papers = [self.papers[i] for i in self.new_ids]
         Paper.objects.bulk_create(new_papers)
         if any(p.pk is None for p in new_papers):  # backends that return no ids
-            ids = Paper.objects.filter(arxiv_id__in=self.new_ids).values_list("arxiv_id", "pk")
+            ids = Paper.objects.filter(arxiv_id__in=list(self.new_ids)).values_list("arxiv_id", "pk")
             for arxiv_id, pk in ids:
                 self.papers[arxiv_id].pk = pk
         for arxiv_id, fields in self.dirty.items():

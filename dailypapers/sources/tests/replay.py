@@ -76,6 +76,8 @@ class ReplayServer:
     def __init__(self):
         self.routes = {}  # (path, query key or None for any query) -> list of Replies
         self.requests = []
+        # Requests being served right now, and the most ever seen at once (politeness: one).
+        self.active = self.max_active = 0
         self._lock = threading.Lock()
         self._server = None
 
@@ -100,6 +102,11 @@ class ReplayServer:
         self._server.shutdown()
         self._server.server_close()
 
+    def track(self, change):
+        with self._lock:
+            self.active += change
+            self.max_active = max(self.max_active, self.active)
+
     def next_reply(self, path, query, headers):
         with self._lock:
             self.requests.append(RecordedRequest(path, urllib.parse.parse_qs(query, keep_blank_values=True),
@@ -117,9 +124,13 @@ def _handler_for(replay):
         def do_GET(self):  # noqa: N802 - name required by BaseHTTPRequestHandler
             path, _, query = self.path.partition("?")
             reply = replay.next_reply(path, query, dict(self.headers.items()))
-            if reply.delay:
-                time.sleep(reply.delay)
-            self._send(reply)
+            replay.track(+1)
+            try:
+                if reply.delay:
+                    time.sleep(reply.delay)
+                self._send(reply)
+            finally:
+                replay.track(-1)
 
         def _send(self, reply):
             self.send_response(reply.status)

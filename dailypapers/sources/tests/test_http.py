@@ -1,5 +1,6 @@
 import datetime as dt
 import email.utils
+import threading
 import time
 
 import pytest
@@ -44,6 +45,17 @@ def test_at_least_three_seconds_between_requests_to_one_host(replay, make_client
         client.get(replay.url("/a"))
     assert clock.sleeps == [3.0, 3.0]
     assert len(replay.requests) == 3
+
+
+def test_one_request_at_a_time_even_from_several_threads(replay, make_client):
+    replay.add("/a", None, slow(BODY, delay=0.05))
+    client = make_client(min_interval=0.0)
+    threads = [threading.Thread(target=client.get, args=(replay.url("/a"),)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert (len(replay.requests), replay.max_active) == (4, 1)
 
 
 def test_interval_counts_time_already_elapsed(replay, make_client, clock):
