@@ -36,7 +36,7 @@ test-postgres: venv
 test: lint test-sqlite test-postgres
 
 bench-import: venv
-	$(BIN)/python bench/import.py
+	scripts/with-postgres sh -c 'BENCH_POSTGRES_URL="$$DATABASE_URL" $(BIN)/python bench/import.py'
 
 clean:
 	rm -rf $(VENV) var

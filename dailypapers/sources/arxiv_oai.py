@@ -40,6 +40,8 @@ class OaiPage:
     cursor: int | None = None
     deleted: list[str] = field(default_factory=list)  # OAI identifiers of deleted records (skipped)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (identifier, reason)
+    # The server's own clock: arXiv advises taking the next incremental harvest's ``from`` from it.
+    response_date: str | None = None
 
 
 class OaiHarvester:
@@ -81,10 +83,12 @@ def _iso(value):
 def parse_list_records(body):
     """Parse one ListRecords (or GetRecord) response body into an OaiPage."""
     root = parse_xml(body)
+    response_date = text_of(root, "oai:responseDate", NS)
     error = _oai_error(root)
     if error is not None:
+        error.response_date = response_date
         return error
-    page = OaiPage(records=[])
+    page = OaiPage(records=[], response_date=response_date)
     for record in root.iterfind(".//oai:record", NS):
         _add_record(page, record)
     _read_token(page, root.find(".//oai:resumptionToken", NS))

@@ -31,6 +31,7 @@ def by_id(page):
 def test_arxiv_raw_page_with_legacy_token():
     page = parse_list_records(own_fixture("oai_raw_page1.xml"))
     assert (page.token, page.complete_list_size, page.cursor) == ("fake|1001", 3, 0)
+    assert page.response_date == "2026-01-05T10:00:00Z"
     assert page.deleted == ["oai:arXiv.org:2601.00003"]
     assert list(by_id(page)) == ["2601.00001", "2601.00002"]
 
@@ -73,7 +74,7 @@ def test_arxiv_format_authors_from_keyname_and_forenames():
 
 def test_no_records_match_is_an_empty_final_page():
     page = parse_list_records(own_fixture("oai_no_records_match.xml"))
-    assert (page.records, page.token) == ([], None)
+    assert (page.records, page.token, page.response_date) == ([], None, "2026-01-05T10:00:00Z")
 
 
 def test_other_oai_errors_raise():
