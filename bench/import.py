@@ -22,7 +22,7 @@ PAPERS = 9877
 
 def dailypapers(env, *args):
     command = [sys.executable, "-m", "dailypapers.cli", *args]
-    return subprocess.run(command, env=env, check=True, capture_output=True, text=True, cwd=REPO)
+    return subprocess.run(command, env=env, check=True, capture_output=True, text=True, cwd=REPO)  # noqa: S603
 
 
 def timed_import(env, data):
