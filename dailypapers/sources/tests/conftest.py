@@ -1,5 +1,4 @@
 import datetime as dt
-import os
 import random
 from pathlib import Path
 
@@ -11,29 +10,6 @@ from .replay import ReplayServer
 
 HERE = Path(__file__).resolve()
 OWN_FIXTURES = HERE.parent / "fixtures"
-# conftest.py -> tests -> sources -> dailypapers -> main (parents[3]); shared sits beside main.
-DEFAULT_SHARED = HERE.parents[3].parent / "shared"
-
-
-def locate_shared():
-    """The shared data directory, from DAILYPAPERS_SHARED or next to the repository; None if absent."""
-    candidate = Path(os.environ.get("DAILYPAPERS_SHARED") or DEFAULT_SHARED)
-    return candidate if (candidate / "fixtures").is_dir() else None
-
-
-@pytest.fixture
-def shared_dir():
-    """../shared (third-party recordings). Skipped when absent, except on CI where absence is a failure."""
-    found = locate_shared()
-    if found is None:
-        reason = (f"shared data not found at {os.environ.get('DAILYPAPERS_SHARED') or DEFAULT_SHARED} "
-                  "(set DAILYPAPERS_SHARED to the directory holding fixtures/)")
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return found
-
-
 def own_fixture(name):
     return (OWN_FIXTURES / name).read_bytes()
 
