@@ -176,6 +176,61 @@ X_FRAME_OPTIONS = "DENY"
 # Papers per page on day/week/month pages; a day rarely has more than 60.
 FEED_PAGE_SIZE = envint("FEED_PAGE_SIZE", 50)
 
+# -- community: accounts, submissions, comments ------------------------------------------------------
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "papers:home"
+LOGOUT_REDIRECT_URL = "papers:home"
+# A verification or password-reset link stays valid this long (seconds).
+EMAIL_VERIFY_MAX_AGE_S = envint("EMAIL_VERIFY_MAX_AGE_S", 3 * 24 * 3600)
+PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT_S", 24 * 3600)
+# Zero config prints mail to the console; EMAIL_HOST switches on SMTP.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = envint("EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Daily Papers <noreply@localhost>")
+# The site's address for links in emails, e.g. https://papers.example.org (else the request's host).
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
+# Submitting a paper: at most this many days after its v1, and this many submissions a user a day.
+SUBMIT_MAX_AGE_DAYS = envint("SUBMIT_MAX_AGE_DAYS", 14)
+SUBMIT_DAILY_CAP = envint("SUBMIT_DAILY_CAP", 5)
+# Where a submitted id's metadata comes from when the database does not have the paper (unset: arXiv).
+ARXIV_API_URL = os.environ.get("ARXIV_API_URL", "")
+# bucket -> (requests, window in seconds); each applies per user and, separately, per IP address.
+RATE_LIMITS = {
+    "login": (envint("RATE_LOGIN", 10), 300),
+    "signup": (envint("RATE_SIGNUP", 5), 3600),
+    "email": (envint("RATE_EMAIL", 5), 3600),  # password-reset and verification mails
+    "vote": (envint("RATE_VOTE", 120), 60),
+    "submit": (envint("RATE_SUBMIT", 10), 3600),
+    "comment": (envint("RATE_COMMENT", 10), 600),
+    "save": (envint("RATE_SAVE", 120), 60),
+}
+
+# Sources (dailypapers sync / the worker). Base URLs are settings so tests and mirrors can point elsewhere.
+SOURCES_ENABLED = envlist("SOURCES_ENABLED", ["hf", "arxiv_rss"])  # also: arxiv_oai
+SOURCES_CONTACT_EMAIL = os.environ.get("SOURCES_CONTACT_EMAIL", "admin@localhost")  # in our User-Agent
+SOURCES_HTTP_TIMEOUT_S = envint("SOURCES_HTTP_TIMEOUT_S", 60)
+SOURCES_RETRY_AFTER_FAILURE_S = envint("SOURCES_RETRY_AFTER_FAILURE_S", 900)
+HF_BASE_URL = os.environ.get("HF_BASE_URL", "https://huggingface.co")
+HF_MIN_INTERVAL_S = float(os.environ.get("HF_MIN_INTERVAL_S", "1.0"))
+HF_SYNC_INTERVAL_S = envint("HF_SYNC_INTERVAL_S", 3600)
+HF_BACKFILL_DAYS = envint("HF_BACKFILL_DAYS", 30)  # an empty site first fetches this many days
+HF_REFRESH_DAYS = envint("HF_REFRESH_DAYS", 2)  # recent days re-read each run: their votes still grow
+ARXIV_MIN_INTERVAL_S = float(os.environ.get("ARXIV_MIN_INTERVAL_S", "3.0"))  # arXiv asks for 3 s
+ARXIV_LAG_MINUTES = envint("ARXIV_LAG_MINUTES", 30)  # after the 20:00 US/Eastern announcement
+ARXIV_CATEGORIES = envlist("ARXIV_CATEGORIES", ["cs.CL", "cs.LG", "cs.CV", "cs.AI"])
+ARXIV_RSS_BASE_URL = os.environ.get("ARXIV_RSS_BASE_URL", "https://rss.arxiv.org")
+ARXIV_API_BASE_URL = os.environ.get("ARXIV_API_BASE_URL", "https://export.arxiv.org/api/query")
+ARXIV_OAI_BASE_URL = os.environ.get("ARXIV_OAI_BASE_URL", "https://oaipmh.arxiv.org/oai")
+ARXIV_OAI_PREFIX = os.environ.get("ARXIV_OAI_PREFIX", "arXivRaw")
+ARXIV_OAI_SET = os.environ.get("ARXIV_OAI_SET", "cs")
+ARXIV_OAI_FROM = os.environ.get("ARXIV_OAI_FROM", "")  # first harvest's from-date (YYYY-MM-DD)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

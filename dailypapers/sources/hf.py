@@ -9,6 +9,7 @@ the same records: the JSONL was derived from the API by exactly the mapping belo
 import ast
 import datetime as dt
 
+from dailypapers.lib import calendar
 from dailypapers.papers.records import OrgRecord, PaperRecord, RecordError
 
 SOURCE = "hf"
@@ -110,7 +111,7 @@ def record_from_api_entry(entry, feed_day=None):
         published=parse_date(paper.get("publishedAt"), "publishedAt"),
         hf_upvotes=paper.get("upvotes"),
         hf_comments=entry.get("numComments"),
-        featured_on=feed_day or (submitted_at.date() if submitted_at else None),
+        featured_on=feed_day or (calendar.hf_feed_day(submitted_at) if submitted_at else None),
         featured_at=submitted_at,
         submitted_by=submitter.get("user") if isinstance(submitter, dict) else None,
         organization=_org(org),

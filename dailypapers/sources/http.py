@@ -125,7 +125,11 @@ class PoliteClient:
 
     def fetch_parsed(self, url, parse, params=None):
         """GET and ``parse(body)``; a ParseError counts as a failed attempt and the URL is refetched."""
-        return self._run(_with_query(url, params), parse=parse)[1]
+        return self.fetch(url, parse, params)[1]
+
+    def fetch(self, url, parse, params=None):
+        """Like ``fetch_parsed`` but returns ``(response, parsed)``, for callers that need headers."""
+        return self._run(_with_query(url, params), parse=parse)
 
     # -- the retry loop ----------------------------------------------------------------------------
     def _run(self, url, parse):
