@@ -37,8 +37,9 @@ def envint(name, default):
 
 
 def envlist(name, default):
+    """Comma-separated; set but empty means an empty list (e.g. SOURCES_ENABLED= turns sources off)."""
     raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
+    if raw is None:
         return default
     return [part.strip() for part in raw.split(",") if part.strip()]
 
@@ -80,6 +81,10 @@ INSTALLED_APPS = [
     "dailypapers.accounts",
     "dailypapers.papers",
     "dailypapers.sources",
+    "ninja",  # serves /api/docs from its own static files, not a CDN
+    "dailypapers.api",
+    "dailypapers.feeds",
+    "dailypapers.search",
 ]
 
 MIDDLEWARE = [
@@ -176,6 +181,26 @@ X_FRAME_OPTIONS = "DENY"
 # Papers per page on day/week/month pages; a day rarely has more than 60.
 FEED_PAGE_SIZE = envint("FEED_PAGE_SIZE", 50)
 
+# -- search (dailypapers/search, docs/search.md) -----------------------------------------------------
+# The derived index directory; empty means $DAILYPAPERS_HOME/index (resolved when used, so tests move it).
+SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", "")
+SEARCH_PAGE_SIZE = envint("SEARCH_PAGE_SIZE", 20)
+# Document embedding: input length in tokens and precision ("fp32" or "bf16"); see docs/search.md.
+SEARCH_EMBED_MAX_TOKENS = envint("SEARCH_EMBED_MAX_TOKENS", 256)
+SEARCH_EMBED_PRECISION = os.environ.get("SEARCH_EMBED_PRECISION", "fp32")
+# Query encoding: "auto" (ONNX once `reindex` has exported and verified it, else torch), "onnx", "torch".
+SEARCH_QUERY_RUNTIME = os.environ.get("SEARCH_QUERY_RUNTIME", "auto")
+SEARCH_QUERY_THREADS = envint("SEARCH_QUERY_THREADS", 2)
+# Above this many vectors a generation also gets an HNSW graph (usearch); below it search is exact.
+SEARCH_HNSW_THRESHOLD = envint("SEARCH_HNSW_THRESHOLD", 50_000)
+SEARCH_HNSW_DTYPE = os.environ.get("SEARCH_HNSW_DTYPE", "i8")
+SEARCH_HNSW_EXPANSION = envint("SEARCH_HNSW_EXPANSION", 64)
+
+# -- public API and feeds ----------------------------------------------------------------------------
+# Anonymous reads of /api/, /feeds/ and /papers/<id>.md: requests per client IP per window (seconds).
+API_RATE_LIMIT = envint("API_RATE_LIMIT", 500)
+API_RATE_WINDOW_S = envint("API_RATE_WINDOW_S", 300)
+
 # -- community: accounts, submissions, comments ------------------------------------------------------
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "papers:home"
@@ -230,6 +255,12 @@ ARXIV_OAI_BASE_URL = os.environ.get("ARXIV_OAI_BASE_URL", "https://oaipmh.arxiv.
 ARXIV_OAI_PREFIX = os.environ.get("ARXIV_OAI_PREFIX", "arXivRaw")
 ARXIV_OAI_SET = os.environ.get("ARXIV_OAI_SET", "cs")
 ARXIV_OAI_FROM = os.environ.get("ARXIV_OAI_FROM", "")  # first harvest's from-date (YYYY-MM-DD)
+
+# The worker's jobs: (name, "module:function", seconds between checks). Each job decides itself whether
+# it has work (sources keep their own schedule), so a short interval costs one query.
+WORKER_JOBS = [
+    ("sync", "dailypapers.sources.sync:run_due", 60),
+]
 
 LOGGING = {
     "version": 1,

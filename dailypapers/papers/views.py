@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from dailypapers.lib import arxiv_ids, periods
+from dailypapers.lib import arxiv_ids, calendar, periods
+from dailypapers.search.api import similar_papers
 
 from .models import Author, Organization, Paper, PaperAuthor, Submission
 
@@ -33,12 +34,16 @@ def _period_url(period):
 @require_GET
 def latest(request):
     """``/`` and ``/papers``: the latest feed day that has papers (a date picker value redirects)."""
+    if request.GET.get("q", "").strip():
+        from dailypapers.search.views import search_page  # /papers?q=… is the search page
+
+        return search_page(request)
     if picked := request.GET.get("date"):
         try:
             return redirect(_period_url(periods.parse_day(picked)))
         except periods.BadPeriod:
             pass
-    today = timezone.now().date()
+    today = calendar.current_feed_day()
     latest_day = Submission.objects.filter(feed_day__lte=today, paper__hidden=False).aggregate(
         day=Max("feed_day")
     )["day"]
@@ -68,6 +73,7 @@ def _feed(request, period, is_latest=False):
         "is_latest": is_latest,
         "nav": _navigation(period),
         "nearest": None if page.paginator.count else _nearest_day(period),
+        **({} if page.paginator.count else _backfill_status()),
         "canonical_url": request.build_absolute_uri(_period_url(period)),
     }
     return render(request, "papers/feed.html", context)
@@ -75,7 +81,7 @@ def _feed(request, period, is_latest=False):
 
 def _navigation(period):
     """Previous/next links: for a day, the nearest days that have papers; else adjacent periods."""
-    today = timezone.now().date()
+    today = calendar.current_feed_day()
     if period.kind == "day":
         days = Submission.objects.filter(paper__hidden=False).aggregate(
             prev=Max("feed_day", filter=Q(feed_day__lt=period.first)),
@@ -93,6 +99,19 @@ def _navigation(period):
         "week": _period_url(periods.week_of(period.first)),
         "month": _period_url(periods.month_of(period.first)),
     }
+
+
+def _backfill_status():
+    """While the first sync of an empty site runs, its progress (shown instead of a blank list)."""
+    from dailypapers.sources.models import SourceState
+
+    state = SourceState.objects.filter(name="hf").first()
+    if state is None:
+        return {}
+    progress = state.checkpoint.get("progress") or {}
+    if state.running_since and progress:
+        return {"backfill": progress}
+    return {"backfill_error": bool(state.last_error)}
 
 
 def _nearest_day(period):
@@ -123,6 +142,7 @@ def paper_detail(request, arxiv_id):
         "authors": paper.ordered_authors,
         "versions": list(paper.versions.all()),
         "submission": getattr(paper, "submission", None),
+        "similar": similar_papers(paper),
     }
     return render(request, "papers/detail.html", context)
 

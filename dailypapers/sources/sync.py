@@ -176,10 +176,12 @@ def run_source(name, *, force=False, now=None, source=None):
     source = source or SOURCES[name]()
     try:
         result = source.run(state, now)
-    except Exception as exc:  # any failure is recorded; the checkpoint says where to resume
-        log.exception("%s failed", name)
+    except BaseException as exc:  # even SIGTERM's SystemExit: free the claim; the checkpoint says where to resume
+        log.log(logging.INFO if isinstance(exc, SystemExit) else logging.ERROR, "%s stopped: %s", name, exc,
+                exc_info=not isinstance(exc, SystemExit))
         retry = now + dt.timedelta(seconds=settings.SOURCES_RETRY_AFTER_FAILURE_S)
-        state.release(counts={}, error=_describe(exc), next_due_at=retry)
+        state.release(counts={}, error=_describe(exc) if not isinstance(exc, SystemExit) else "interrupted",
+                      next_due_at=state.next_due_at if isinstance(exc, SystemExit) else retry)
         raise
     state.release(counts=counts_of(result), next_due_at=source.next_due(now))
     return result

@@ -179,3 +179,16 @@ def test_hidden_papers_stay_off_the_pages(client, corpus):
     Paper.objects.filter(arxiv_id="2603.00001").update(hidden=True)
     assert "2603.00001" not in cards(client.get("/papers/date/2026-03-02"))
     assert client.get("/papers/2603.00001").status_code == 404
+
+
+def test_an_empty_site_shows_the_first_syncs_progress(client):
+    from django.utils import timezone
+
+    from dailypapers.sources.models import SourceState
+
+    SourceState.objects.create(name="hf", running_since=timezone.now(),
+                               checkpoint={"progress": {"done": 3, "total": 22}})
+    body = client.get("/").content.decode()
+    assert "3 of 22 days" in body and "<progress" in body
+    SourceState.objects.filter(name="hf").update(running_since=None, last_error="HTTP 503")
+    assert "last attempt to fetch papers failed" in client.get("/").content.decode()

@@ -3,12 +3,19 @@
 import os
 import sys
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
 def default_workers():
     # gunicorn's rule of thumb; the threads below cover requests that wait on the database.
     return 2 * (os.cpu_count() or 1) + 1
+
+
+def _with_worker(choice):
+    if choice != "auto":
+        return choice == "yes"
+    return settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
 
 
 class Command(BaseCommand):
@@ -19,8 +26,11 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", 0)) or None)
         parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", 4)))
         parser.add_argument("--timeout", type=int, default=30, help="seconds before a stuck worker restarts")
+        parser.add_argument("--with-worker", choices=["auto", "yes", "no"],
+                            default=os.environ.get("SERVE_WORKER", "auto"), help="also run `dailypapers worker` (auto: on SQLite, the embedded default)")
 
     def handle(self, *args, **options):
+        os.environ["DAILYPAPERS_SERVE_WORKER"] = "1" if _with_worker(options["with_worker"]) else "0"
         argv = [
             sys.executable, "-m", "gunicorn", "dailypapers.wsgi:application",
             "--bind", options["bind"],
@@ -29,6 +39,7 @@ class Command(BaseCommand):
             "--timeout", str(options["timeout"]),
             "--graceful-timeout", "20",
             "--access-logfile", "-",
+            "--config", "python:dailypapers.gunicorn_conf",
         ]
         self.stdout.write(f"Serving on http://{options['bind']}/")
         self.stdout.flush()
