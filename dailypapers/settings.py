@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from dailypapers.digests.email_url import BadEmailUrl, parse_email_url
+
 BASE_DIR = Path(__file__).resolve().parent
 
 
@@ -81,14 +83,17 @@ INSTALLED_APPS = [
     "dailypapers.accounts",
     "dailypapers.papers",
     "dailypapers.sources",
+    "dailypapers.ops",
     "ninja",  # serves /api/docs from its own static files, not a CDN
     "dailypapers.api",
     "dailypapers.feeds",
     "dailypapers.search",
+    "dailypapers.digests",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "dailypapers.ops.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -96,6 +101,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "dailypapers.ops.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "dailypapers.urls"
@@ -132,7 +138,8 @@ def _database():
             "timeout": envint("SQLITE_BUSY_TIMEOUT_S", 20),
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
         }
-        config["TEST"] = {"NAME": str(HOME / "test.sqlite3")} if envbool("SQLITE_TEST_ON_DISK", False) else {}
+        # Tests use a file too: WAL, locking and backups then behave as in production (not in-memory).
+        config["TEST"] = {"NAME": str(HOME / "test.sqlite3")}
     return config
 
 
@@ -175,6 +182,17 @@ WHITENOISE_USE_FINDERS = DEBUG
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Behind a TLS-terminating proxy set HTTPS=true: secure cookies, HSTS, redirects to https, and the
+# proxy's X-Forwarded-Proto trusted (the proxy must set it and strip any value the client sent).
+HTTPS = envbool("HTTPS", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
@@ -234,6 +252,7 @@ RATE_LIMITS = {
     "submit": (envint("RATE_SUBMIT", 10), 3600),
     "comment": (envint("RATE_COMMENT", 10), 600),
     "save": (envint("RATE_SAVE", 120), 60),
+    "digest_subscribe": (envint("RATE_DIGEST_SUBSCRIBE", 5), 3600),  # subscribe-form posts (and mails)
 }
 
 # Sources (dailypapers sync / the worker). Base URLs are settings so tests and mirrors can point elsewhere.
@@ -256,15 +275,44 @@ ARXIV_OAI_PREFIX = os.environ.get("ARXIV_OAI_PREFIX", "arXivRaw")
 ARXIV_OAI_SET = os.environ.get("ARXIV_OAI_SET", "cs")
 ARXIV_OAI_FROM = os.environ.get("ARXIV_OAI_FROM", "")  # first harvest's from-date (YYYY-MM-DD)
 
+# -- email digests (dailypapers/digests, docs/digests.md) ---------------------------------------------
+# EMAIL_URL sets the EMAIL_* variables above in one go: smtp://user:pass@host:587?tls=starttls,
+# smtps://user:pass@host (implicit TLS), smtp://127.0.0.1:25 (plain), console:// (print mail).
+if os.environ.get("EMAIL_URL"):
+    try:
+        _MAIL = parse_email_url(os.environ["EMAIL_URL"])
+    except BadEmailUrl as exc:
+        raise ImproperlyConfigured(str(exc)) from None
+    EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT = _MAIL.backend, _MAIL.host, _MAIL.port
+    EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = _MAIL.user, _MAIL.password
+    EMAIL_USE_TLS, EMAIL_USE_SSL = _MAIL.use_tls, _MAIL.use_ssl
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT_S", 30)
+# Digests are due at this hour (UTC): weekdays for daily subscribers, Mondays for weekly ones.
+DIGEST_HOUR_UTC = envint("DIGEST_HOUR_UTC", 7)
+if not 0 <= DIGEST_HOUR_UTC <= 23:
+    raise ImproperlyConfigured(f"DIGEST_HOUR_UTC={DIGEST_HOUR_UTC} is not an hour (0-23)")
+DIGEST_SIZE = envint("DIGEST_SIZE", 10)  # the period's top papers in a digest
+DIGEST_PICKS = envint("DIGEST_PICKS", 5)  # "Picked for you" papers for account holders
+DIGEST_BOUNCE_LIMIT = envint("DIGEST_BOUNCE_LIMIT", 3)  # permanent refusals in a row before mail stops
+DIGEST_CONFIRM_MAX_AGE_DAYS = envint("DIGEST_CONFIRM_MAX_AGE_DAYS", 7)
+# The mailto: in List-Unsubscribe (empty: DEFAULT_FROM_EMAIL's address); its mail is read by a person.
+DIGEST_UNSUBSCRIBE_MAILTO = os.environ.get("DIGEST_UNSUBSCRIBE_MAILTO", "")
+
 # The worker's jobs: (name, "module:function", seconds between checks). Each job decides itself whether
 # it has work (sources keep their own schedule), so a short interval costs one query.
 WORKER_JOBS = [
     ("sync", "dailypapers.sources.sync:run_due", 60),
+    ("digests", "dailypapers.digests.management.commands.send_digests:run_due", 60),
 ]
 
+# Structured logs: one JSON object a line (LOG_FORMAT=text for a human at a terminal).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "dailypapers.ops.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": os.environ.get("LOG_FORMAT", "json")}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }

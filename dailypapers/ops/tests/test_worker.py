@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from dailypapers.worker import Job, Worker
+from dailypapers.ops.worker import Job, Worker
 
 CALLS = []
 
@@ -36,7 +36,7 @@ def reset_calls():
 
 def test_it_runs_each_job_when_due_and_survives_a_failing_one(db):
     clock = Clock()
-    target = "dailypapers.papers.tests.test_worker"
+    target = "dailypapers.ops.tests.test_worker"
     worker = Worker(jobs=[Job("boom", f"{target}:explode", 10), Job("a", f"{target}:record_a", 60)], clock=clock)
     assert worker.handle_one() == ["boom", "a"]
     clock.t = 30
@@ -47,7 +47,7 @@ def test_it_runs_each_job_when_due_and_survives_a_failing_one(db):
 
 
 def test_a_stopped_worker_runs_nothing_more(db):
-    worker = Worker(jobs=[Job("a", "dailypapers.papers.tests.test_worker:record_a", 0)], clock=Clock(),
+    worker = Worker(jobs=[Job("a", "dailypapers.ops.tests.test_worker:record_a", 0)], clock=Clock(),
                     sleep=lambda s: None)
     worker.stop()
     worker.run(max_ticks=5)

@@ -27,7 +27,8 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", 4)))
         parser.add_argument("--timeout", type=int, default=30, help="seconds before a stuck worker restarts")
         parser.add_argument("--with-worker", choices=["auto", "yes", "no"],
-                            default=os.environ.get("SERVE_WORKER", "auto"), help="also run `dailypapers worker` (auto: on SQLite, the embedded default)")
+                            default=os.environ.get("SERVE_WORKER", "auto"),
+                            help="also run `dailypapers worker` (auto: on SQLite, the embedded default)")
 
     def handle(self, *args, **options):
         os.environ["DAILYPAPERS_SERVE_WORKER"] = "1" if _with_worker(options["with_worker"]) else "0"
@@ -39,7 +40,7 @@ class Command(BaseCommand):
             "--timeout", str(options["timeout"]),
             "--graceful-timeout", "20",
             "--access-logfile", "-",
-            "--config", "python:dailypapers.gunicorn_conf",
+            "--config", "python:dailypapers.ops.gunicorn_conf",
         ]
         self.stdout.write(f"Serving on http://{options['bind']}/")
         self.stdout.flush()

@@ -4,7 +4,7 @@ import logging
 
 from django.core.management.base import BaseCommand
 
-from dailypapers.worker import Worker
+from dailypapers.ops.worker import Worker
 
 
 class Command(BaseCommand):
