@@ -37,6 +37,8 @@ TEST_SETTINGS = {
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     },
     "WHITENOISE_USE_FINDERS": True,
+    # Pages render fresh in tests; papers/tests/test_pagecache.py switches the cache on for itself.
+    "PAGE_CACHE_SECONDS": 0,
     # MD5 hashes new passwords fast; argon2/PBKDF2 still verify stored hashes. A test about the real
     # hasher sets it back through the `settings` fixture:
     #     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]

@@ -196,6 +196,34 @@ SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+
+
+def _caches():
+    """Page bodies in local memory, versions and rate-limit counters in a cache every process shares:
+    files under $DAILYPAPERS_HOME/cache on one node; CACHE_URL (redis://… or memcached://…) for both
+    when several nodes serve the site."""
+    url = os.environ.get("CACHE_URL", "")
+    if url.startswith(("redis://", "rediss://")):
+        shared = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        return {"default": shared, "shared": shared}
+    if url.startswith("memcached://"):
+        shared = {"BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
+                  "LOCATION": url.removeprefix("memcached://")}
+        return {"default": shared, "shared": shared}
+    if url:
+        raise ImproperlyConfigured(f"CACHE_URL={url!r}: use redis://… or memcached://…")
+    return {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                    "OPTIONS": {"MAX_ENTRIES": envint("PAGE_CACHE_ENTRIES", 5000)}},
+        "shared": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                   "LOCATION": str(HOME / "cache"), "OPTIONS": {"MAX_ENTRIES": 100000}},
+    }
+
+
+CACHES = _caches()
+# Anonymous pages are kept this long at most; writes invalidate the pages they affect at once.
+PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 600)
+
 # Papers per page on day/week/month pages; a day rarely has more than 60.
 FEED_PAGE_SIZE = envint("FEED_PAGE_SIZE", 50)
 

@@ -24,6 +24,7 @@ from django.db import DatabaseError, transaction
 
 from dailypapers.lib.text import slug_for
 
+from . import pagecache
 from .models import Author, Organization, Paper, PaperAuthor, PaperVersion, Submission
 from .records import PaperRecord, RecordError
 
@@ -250,6 +251,10 @@ class _Batch:
         self._write_authors()
         self._write_versions()
         self._write_submissions()
+        touched = [self.papers[a].pk for a in {*self.new_ids, *self.dirty, *self.new_links, *self.new_versions,
+                                                *self.dirty_submissions}]
+        if touched:
+            transaction.on_commit(lambda: pagecache.bump_papers(touched))
 
     def _write_authors(self):
         if not self.new_links:

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from dailypapers.lib import arxiv_ids, calendar, periods
 from dailypapers.search.api import similar_papers
 
+from . import pagecache
 from .models import Author, Organization, Paper, PaperAuthor, Submission
 
 SORTS = {"upvotes": "Most upvoted", "trending": "Trending", "newest": "Newest"}
@@ -31,7 +32,24 @@ def _period_url(period):
     return reverse(f"papers:{period.kind}", args=[period.key])
 
 
+def _latest_day():
+    today = calendar.current_feed_day()
+    return Submission.objects.filter(feed_day__lte=today, paper__hidden=False).aggregate(day=Max("feed_day"))["day"]
+
+
+def _latest_topics(request):
+    if request.GET.get("q", "").strip() or request.GET.get("date"):
+        return None
+    day = _latest_day()
+    return [f"day:{day.isoformat()}" if day else "latest:none"]
+
+
+def _period_topics(request, kind, key):
+    return [f"{kind}:{key}"]
+
+
 @require_GET
+@pagecache.cache_page(_latest_topics)
 def latest(request):
     """``/`` and ``/papers``: the latest feed day that has papers (a date picker value redirects)."""
     if request.GET.get("q", "").strip():
@@ -43,14 +61,11 @@ def latest(request):
             return redirect(_period_url(periods.parse_day(picked)))
         except periods.BadPeriod:
             pass
-    today = calendar.current_feed_day()
-    latest_day = Submission.objects.filter(feed_day__lte=today, paper__hidden=False).aggregate(
-        day=Max("feed_day")
-    )["day"]
-    return _feed(request, periods.day(latest_day or today), is_latest=True)
+    return _feed(request, periods.day(_latest_day() or calendar.current_feed_day()), is_latest=True)
 
 
 @require_GET
+@pagecache.cache_page(_period_topics)
 def period_feed(request, kind, key):
     try:
         period = periods.PARSERS[kind](key)
@@ -127,6 +142,7 @@ def _nearest_day(period):
 
 
 @require_GET
+@pagecache.cache_page(lambda request, arxiv_id: [f"paper:{arxiv_id}"])
 def paper_detail(request, arxiv_id):
     try:
         canonical, _version = arxiv_ids.parse(arxiv_id)
@@ -157,6 +173,7 @@ def _paper_not_found(request, arxiv_id, valid):
 
 
 @require_GET
+@pagecache.cache_page(lambda request: ["orgs"])
 def organization_list(request):
     orgs = Organization.objects.annotate(
         paper_count=Count("papers", filter=Q(papers__hidden=False))
@@ -166,6 +183,7 @@ def organization_list(request):
 
 
 @require_GET
+@pagecache.cache_page(lambda request, slug: [f"org:{slug}"])
 def organization_detail(request, slug):
     org = get_object_or_404(Organization, slug=slug)
     return _paper_list_page(request, "papers/organization_detail.html", {"organization": org},
@@ -173,6 +191,7 @@ def organization_detail(request, slug):
 
 
 @require_GET
+@pagecache.cache_page(lambda request, slug: [f"author:{slug}"])
 def author_detail(request, slug):
     author = get_object_or_404(Author, slug=slug)
     return _paper_list_page(request, "papers/author_detail.html", {"author": author},

@@ -1,0 +1,129 @@
+"""Whole-page caching for anonymous readers, invalidated precisely by versioned topics.
+
+A page depends on a few topics ("day:2026-03-02", "paper:17", "org:4", …). Its cache key includes the
+current version of each, kept in the shared cache (``CACHES["shared"]``: files under
+``$DAILYPAPERS_HOME/cache`` on one node, Redis or memcached through ``CACHE_URL`` for several). A write
+(vote, comment, submission, sync) bumps the topics of the papers it touched, so exactly the pages showing
+them get new keys; the rest stay cached. Signed-in readers are never served from the cache: their pages
+show their own votes, and so they never see a count older than their click.
+
+Forms on cached pages keep working: the CSRF tokens in a stored page are replaced by a marker, and each
+reader gets the page with a token of their own (and the cookie that goes with it).
+"""
+
+import functools
+import hashlib
+import re
+import time
+
+from django.conf import settings
+from django.core.cache import caches
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+
+VERSION_PREFIX = "pv:"
+CSRF_MARKER = "__dailypapers_csrf__"
+_CSRF_VALUE = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
+
+
+def _shared():
+    return caches["shared"]
+
+
+def _pages():
+    return caches["default"]
+
+
+def bump(*topics):
+    """Invalidate every page that depends on any of ``topics``."""
+    if topics:
+        # A new unique value rather than incr(): the file cache has no atomic increment, and any value
+        # not seen before invalidates just the same.
+        stamp = str(time.time_ns())
+        _shared().set_many({VERSION_PREFIX + t: stamp for t in set(topics)}, timeout=None)
+
+
+def paper_topics(arxiv_id, feed_day=None, org_slug=None, author_slugs=()):
+    """The topics a change to one paper touches: its page, its day/week/month, org and author pages."""
+    topics = [f"paper:{arxiv_id}", "orgs"]
+    if feed_day is not None:
+        year, week, _ = feed_day.isocalendar()
+        topics += [f"day:{feed_day.isoformat()}", f"week:{year}-W{week:02d}", f"month:{feed_day:%Y-%m}"]
+    if org_slug:
+        topics.append(f"org:{org_slug}")
+    return topics + [f"author:{slug}" for slug in author_slugs]
+
+
+# Past this many papers in one write (an import, a sync), invalidating everything is cheaper than
+# naming every topic, and nearly everything changed anyway.
+BULK_PAPERS = 50
+
+
+def bump_papers(paper_ids):
+    """Bump the topics of the papers with these primary keys."""
+    from .models import Paper, PaperAuthor
+
+    paper_ids = list(paper_ids)
+    if len(paper_ids) > BULK_PAPERS:
+        bump("all")
+        return
+    rows = Paper.objects.filter(pk__in=paper_ids).values_list("pk", "arxiv_id", "submission__feed_day",
+                                                              "organization__slug")
+    authors = {}
+    for paper_id, slug in PaperAuthor.objects.filter(paper_id__in=paper_ids).values_list("paper_id", "author__slug"):
+        authors.setdefault(paper_id, []).append(slug)
+    topics = []
+    for pk, arxiv_id, feed_day, org_slug in rows:
+        topics += paper_topics(arxiv_id, feed_day, org_slug, authors.get(pk, ()))
+    bump(*topics)
+
+
+def cache_page(topics_of):
+    """Decorator for a GET view: ``topics_of(request, **kwargs)`` names what the page shows (None: a page
+    not to cache, such as a search)."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            topics = topics_of(request, **kwargs) if _cacheable(request) else None
+            if topics is None:
+                return view(request, *args, **kwargs)
+            key = _page_key(request, topics)
+            stored = _pages().get(key)
+            if stored is not None:
+                return _from_stored(request, stored)
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200 and not response.cookies and not response.streaming:
+                _pages().set(key, _to_stored(response), settings.PAGE_CACHE_SECONDS)
+            return response
+
+        return wrapper
+
+    return decorator
+
+
+def _to_stored(response):
+    if hasattr(response, "render") and not response.is_rendered:
+        response.render()
+    body = _CSRF_VALUE.sub(rf"\g<1>{CSRF_MARKER}\g<2>", response.content.decode(response.charset))
+    return {"body": body, "content_type": response["Content-Type"]}
+
+
+def _from_stored(request, stored):
+    body = stored["body"]
+    if CSRF_MARKER in body:
+        body = body.replace(CSRF_MARKER, get_token(request))
+    response = HttpResponse(body, content_type=stored["content_type"])
+    response["X-Page-Cache"] = "hit"
+    return response
+
+
+def _cacheable(request):
+    return settings.PAGE_CACHE_SECONDS > 0 and request.method == "GET" and not request.user.is_authenticated
+
+
+def _page_key(request, topics):
+    topics = ["all", *topics]
+    versions = _shared().get_many([VERSION_PREFIX + t for t in topics])
+    parts = [request.get_full_path(), *(f"{t}={versions.get(VERSION_PREFIX + t, '0')}" for t in topics)]
+    return "page:" + hashlib.sha256("|".join(parts).encode()).hexdigest()

@@ -1,0 +1,87 @@
+import datetime as dt
+
+import pytest
+
+from dailypapers.accounts.models import User
+from dailypapers.papers.records import PaperRecord
+from dailypapers.papers.upsert import upsert_papers
+
+pytestmark = pytest.mark.django_db(transaction=True)  # bumps run on commit
+
+MONDAY, FRIDAY = dt.date(2026, 3, 2), dt.date(2026, 3, 6)
+
+
+def feature(n, day, upvotes):
+    return PaperRecord(arxiv_id=f"2603.{n:05d}", title=f"Paper {n}", authors=["Alice Quark"], hf_upvotes=upvotes,
+                       featured_on=day, featured_at=dt.datetime.combine(day, dt.time(4), tzinfo=dt.UTC))
+
+
+@pytest.fixture(autouse=True)
+def page_cache_on(settings):
+    settings.PAGE_CACHE_SECONDS = 600
+
+
+@pytest.fixture
+def corpus():
+    upsert_papers([feature(1, MONDAY, 5), feature(2, FRIDAY, 7)])
+
+
+def hit(response):
+    return response.get("X-Page-Cache") == "hit"
+
+
+def test_anonymous_pages_are_served_from_the_cache(client, corpus):
+    assert not hit(client.get("/papers/date/2026-03-02"))
+    again = client.get("/papers/date/2026-03-02")
+    assert hit(again) and 'data-count="5"' in again.content.decode()
+
+
+def test_a_change_refreshes_exactly_the_pages_that_show_the_paper(client, corpus):
+    for url in ["/papers/date/2026-03-02", "/papers/date/2026-03-06", "/papers/week/2026-W10",
+                "/papers/2603.00001", "/papers/2603.00002", "/authors/alice-quark"]:
+        client.get(url)
+    upsert_papers([feature(1, MONDAY, 50)])  # e.g. a sync brought new votes
+    for url in ["/papers/date/2026-03-02", "/papers/week/2026-W10", "/papers/2603.00001", "/authors/alice-quark"]:
+        response = client.get(url)
+        assert not hit(response) and 'data-count="50"' in response.content.decode(), url
+    for url in ["/papers/date/2026-03-06", "/papers/2603.00002"]:
+        assert hit(client.get(url)), url
+
+
+def test_signed_in_readers_always_get_a_fresh_page(client, corpus):
+    client.force_login(User.objects.create_user("alice", "alice@example.org", "pw-for-alice"))
+    client.get("/papers/date/2026-03-02")
+    assert not hit(client.get("/papers/date/2026-03-02"))
+
+
+def test_searches_and_errors_are_not_cached(client, corpus):
+    client.get("/papers/2603.09999")
+    assert not hit(client.get("/papers/2603.09999"))
+    client.get("/papers/date/2026-02-31")
+    assert not hit(client.get("/papers/date/2026-02-31"))
+
+
+def test_a_bulk_write_refreshes_everything(client, corpus):
+    client.get("/papers/date/2026-03-06")
+    upsert_papers([feature(n, MONDAY, 1) for n in range(10, 70)])
+    assert not hit(client.get("/papers/date/2026-03-06"))
+
+
+def test_forms_on_a_cached_page_get_each_readers_own_csrf_token(client, corpus, settings):
+    from dailypapers.papers import pagecache
+
+    stored = pagecache._to_stored(_page_with_form())
+    assert pagecache.CSRF_MARKER in stored["body"] and "abc123" not in stored["body"]
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    served = pagecache._from_stored(request, stored).content.decode()
+    assert pagecache.CSRF_MARKER not in served
+    assert request.META["CSRF_COOKIE"]  # the reader gets the cookie that matches the token
+
+
+def _page_with_form():
+    from django.http import HttpResponse
+
+    return HttpResponse('<form method="post"><input type="hidden" name="csrfmiddlewaretoken" value="abc123">'
+                        "</form>")
