@@ -10,7 +10,7 @@ the same way and all answer with the same headers.
 import time
 from dataclasses import dataclass
 
-from django.core.cache import cache
+from django.core.cache import caches
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,8 @@ def hit(bucket, ident, limit, window, now=None):
     now = time.time() if now is None else now
     window_start = int(now // window) * window
     key = f"rl:{bucket}:{ident}:{window_start}"
+    # The shared cache: every web process must count against the same limit.
+    cache = caches["shared"]
     # add() is atomic where the backend is (memcached, Redis): the first request of a window creates it.
     cache.add(key, 0, timeout=window + 1)
     try:

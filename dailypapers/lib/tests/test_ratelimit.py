@@ -1,12 +1,4 @@
-import pytest
-from django.core.cache import cache
-
 from dailypapers.lib.ratelimit import hit
-
-
-@pytest.fixture(autouse=True)
-def clear_cache():
-    cache.clear()
 
 
 def test_it_allows_up_to_the_limit_then_refuses_until_the_window_turns():
