@@ -6,7 +6,7 @@ export DAILYPAPERS_HOME ?= $(CURDIR)/var
 DEMO_DATA ?= ../shared/data/hf-daily-papers.jsonl.gz
 DEMO_MARK := $(DAILYPAPERS_HOME)/.demo-imported
 
-.PHONY: run test venv lint test-sqlite test-postgres bench-import clean
+.PHONY: run test venv lint test-sqlite test-postgres bench-import bench-http clean
 
 $(BIN)/dailypapers: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ test: lint test-sqlite test-postgres
 
 bench-import: venv
 	scripts/with-postgres sh -c 'BENCH_POSTGRES_URL="$$DATABASE_URL" $(BIN)/python bench/import.py'
+
+bench-http: venv
+	$(BIN)/python bench/http.py
 
 clean:
 	rm -rf $(VENV) var

@@ -1,0 +1,134 @@
+"""HTTP throughput of the production server (gunicorn + WhiteNoise) with the 9,877 HF papers loaded.
+
+For each URL: requests/s, p50 and p99 latency and errors at 32 concurrent connections (wrk, on
+loopback), beside a static file served by the same server as the ceiling — all in one run, once with
+the page cache on and once with it off.
+
+    python bench/http.py [--seconds 10] [--connections 32]     # needs `wrk` (apt-get install wrk)
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO.parent / "shared" / "data" / "hf-daily-papers.jsonl.gz"
+PAGES = [
+    ("day page", "/papers/date/2026-08-21"),
+    ("paper page", "/papers/2608.19880"),
+    ("search", "/papers?q=diffusion+language+models"),
+    ("/api/daily_papers", "/api/daily_papers?date=2026-08-21"),
+]
+
+
+def dailypapers(env, *args, **kwargs):
+    return subprocess.run([sys.executable, "-m", "dailypapers.cli", *args], env=env, cwd=REPO,  # noqa: S603
+                          check=True, capture_output=True, text=True, **kwargs)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare(home):
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {
+        "DAILYPAPERS_HOME": home, "SOURCES_ENABLED": "", "LOG_LEVEL": "WARNING"}
+    dailypapers(env, "migrate", "--noinput", "-v0")
+    dailypapers(env, "import", "--no-progress", str(DATA))
+    dailypapers(env, "collectstatic", "--noinput", "-v0")
+    for command in ("embed", "reindex"):  # the search index, where the search app is installed
+        try:
+            dailypapers(env, command)
+        except subprocess.CalledProcessError as exc:
+            print(f"({command} unavailable: {exc.stderr.strip().splitlines()[-1:]})")
+    manifest = json.loads((Path(home) / "static" / "staticfiles.json").read_text())
+    return env, "/static/" + manifest["paths"]["dailypapers/app.css"]
+
+
+def serve(env, port, cache_seconds):
+    server_env = env | {"PAGE_CACHE_SECONDS": str(cache_seconds)}
+    process = subprocess.Popen([sys.executable, "-m", "dailypapers.cli", "serve", "--bind", f"127.0.0.1:{port}",  # noqa: S603
+                                "--with-worker", "no"], env=server_env, cwd=REPO,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)  # noqa: S310
+            return process
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise SystemExit("server did not start")
+
+
+def wrk(url, seconds, connections):
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],  # noqa: S603, S607
+                         capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    errors += int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
+    return rate, _ms(out, "50%"), _ms(out, "99%"), errors
+
+
+def _ms(out, percentile):
+    value, unit = re.search(rf"{percentile}\s+([\d.]+)(us|ms|s)", out).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def available(port, path):
+    try:
+        return urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30).status == 200  # noqa: S310
+    except OSError:
+        return False
+
+
+def run(env, static, cache_seconds, args):
+    port = free_port()
+    process = serve(env, port, cache_seconds)
+    try:
+        label = "cached" if cache_seconds else "uncached"
+        rows = [("static file (ceiling)", static), *PAGES]
+        ceiling = None
+        for name, path in rows:
+            if not available(port, path):
+                print(f"{label:<9} {name:<22} not available on this build")
+                continue
+            wrk(f"http://127.0.0.1:{port}{path}", 2, args.connections)  # warm every worker process
+            rate, p50, p99, errors = wrk(f"http://127.0.0.1:{port}{path}", args.seconds, args.connections)
+            ceiling = ceiling or rate
+            print(f"{label:<9} {name:<22} {rate:8.0f} req/s  {100 * rate / ceiling:5.1f}% of static  "
+                  f"p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  errors {errors}")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk not found: apt-get install wrk")
+    if not DATA.exists():
+        raise SystemExit(f"no data at {DATA}")
+    with tempfile.TemporaryDirectory() as home:
+        env, static = prepare(home)
+        print(f"{os.cpu_count()} cores, {args.connections} connections, {args.seconds} s per URL, wrk -t2")
+        for cache_seconds in (600, 0):
+            run(env, static, cache_seconds, args)
+
+
+if __name__ == "__main__":
+    main()
