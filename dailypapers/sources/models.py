@@ -1,6 +1,8 @@
 """Per-source run state: checkpoint, schedule, last run's counts and error. One row per source."""
 
 import datetime as dt
+import os
+import socket
 
 from django.db import models
 from django.utils import timezone
@@ -15,6 +17,7 @@ class SourceState(models.Model):
     checkpoint = models.JSONField(default=dict, blank=True, help_text="Where the next run resumes")
     next_due_at = models.DateTimeField(null=True, blank=True, help_text="When the source runs next (empty: now)")
     running_since = models.DateTimeField(null=True, blank=True, help_text="Set while a run holds the claim")
+    claimed_by = models.CharField(max_length=200, blank=True, help_text="host:pid of the run holding the claim")
     last_started_at = models.DateTimeField(null=True, blank=True)
     last_finished_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
@@ -39,11 +42,17 @@ class SourceState(models.Model):
     def claim(self, now=None):
         """Take this source's run, or return False if another live run holds it.
 
-        A conditional UPDATE: of two processes racing, exactly one sees a row count of 1.
+        A conditional UPDATE: of two processes racing, exactly one sees a row count of 1. A claim is free
+        when nobody holds it, when it is older than STALE_CLAIM, or when its holder was a process on this
+        host that no longer exists (killed with -9: no need to wait half an hour).
         """
         now = now or timezone.now()
         free = models.Q(running_since__isnull=True) | models.Q(running_since__lt=now - STALE_CLAIM)
-        taken = SourceState.objects.filter(free, pk=self.pk).update(running_since=now, last_started_at=now)
+        holder = SourceState.objects.filter(pk=self.pk).values_list("claimed_by", flat=True).first()
+        if holder and _is_dead_local_process(holder):
+            free |= models.Q(claimed_by=holder)
+        taken = SourceState.objects.filter(free, pk=self.pk).update(running_since=now, last_started_at=now,
+                                                                    claimed_by=_me())
         if taken:
             self.running_since = self.last_started_at = now
         return taken == 1
@@ -54,9 +63,26 @@ class SourceState(models.Model):
 
     def release(self, *, counts, error="", next_due_at, now=None):
         now = now or timezone.now()
-        fields = {"running_since": None, "last_finished_at": now, "last_counts": counts, "last_error": error,
-                  "next_due_at": next_due_at, "runs": models.F("runs") + 1}
+        fields = {"running_since": None, "claimed_by": "", "last_finished_at": now, "last_counts": counts,
+                  "last_error": error, "next_due_at": next_due_at, "runs": models.F("runs") + 1}
         if not error:
             fields["last_success_at"] = now
         SourceState.objects.filter(pk=self.pk).update(**fields)
         self.refresh_from_db()
+
+
+def _me():
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _is_dead_local_process(holder):
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
