@@ -39,6 +39,12 @@ TEST_SETTINGS = {
     "WHITENOISE_USE_FINDERS": True,
     # Pages render fresh in tests; papers/tests/test_pagecache.py switches the cache on for itself.
     "PAGE_CACHE_SECONDS": 0,
+    # The shared cache (page versions, rate-limit counters) under the session's home, not ./var.
+    "CACHES": {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "shared": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                   "LOCATION": str(_SESSION_HOME / "cache")},
+    },
     # MD5 hashes new passwords fast; argon2/PBKDF2 still verify stored hashes. A test about the real
     # hasher sets it back through the `settings` fixture:
     #     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]

@@ -12,7 +12,7 @@ the paper was featured) counts as zero.
 """
 
 from django.db.models import ExpressionWrapper, F, FloatField, Value
-from django.db.models.functions import Greatest, Power
+from django.db.models.functions import Cast, Greatest, Power
 
 GRAVITY = 1.8
 AGE_OFFSET_HOURS = 2.0
@@ -24,11 +24,17 @@ def trending_score(upvotes, age_hours):
     return (upvotes + 1) / (max(age_hours, 0.0) + AGE_OFFSET_HOURS) ** GRAVITY
 
 
+def _float(value):
+    # Typed literals: PostgreSQL would otherwise compute in NUMERIC (slower, and a score read back would
+    # not equal itself as a float, which breaks keyset paging over trending).
+    return Value(float(value), output_field=FloatField())
+
+
 def trending_expression(votes_field, featured_ts_field, reference_ts):
-    age_hours = Greatest(
-        (Value(float(reference_ts)) - F(featured_ts_field)) / Value(SECONDS_PER_HOUR), Value(0.0)
-    )
+    featured = Cast(F(featured_ts_field), FloatField())
+    age_hours = Greatest((_float(reference_ts) - featured) / _float(SECONDS_PER_HOUR), _float(0.0))
     return ExpressionWrapper(
-        (F(votes_field) + Value(1.0)) / Power(age_hours + Value(AGE_OFFSET_HOURS), Value(GRAVITY)),
+        (Cast(F(votes_field), FloatField()) + _float(1.0)) / Power(age_hours + _float(AGE_OFFSET_HOURS),
+                                                                  _float(GRAVITY)),
         output_field=FloatField(),
     )

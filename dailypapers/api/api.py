@@ -1,0 +1,64 @@
+"""The one NinjaAPI: Hugging Face-compatible endpoints under ``/api/`` and ours under ``/api/v1/``.
+
+OpenAPI at ``/api/openapi.json``, interactive docs at ``/api/docs``. Errors of both halves go through
+the handlers below, which answer in the shape the request's path calls for (``errors.py``).
+"""
+
+import logging
+
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import HttpError, ValidationError
+
+from dailypapers.search.api_router import router as search_router
+
+from . import hf, v1
+from .errors import ApiError, error_response, validation_message
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """\
+Read the papers of this site.
+
+* `/api/daily_papers`, `/api/papers/search`, `/api/papers/{id}`: the same paths, parameters and
+  JSON as huggingface.co, so `huggingface_hub.HfApi(endpoint=...)` works unchanged. Errors: `{"error": "message"}`.
+* `/api/v1/...`: papers, feed days, organizations and authors, paged with cursors; search, paged
+  with offsets. Errors:
+  `{"error": {"code": "...", "message": "..."}}`.
+
+Anonymous clients may make a limited number of requests per window (see the `RateLimit-*` headers);
+beyond it the answer is 429 with `Retry-After`. Every successful read has an `ETag` and a
+`Last-Modified` and answers 304 to a current `If-None-Match` / `If-Modified-Since`.
+"""
+
+api = NinjaAPI(title="Daily Papers API", version="1", description=DESCRIPTION, urls_namespace="api")
+api.add_router("/", hf.router)
+api.add_router("/v1", v1.router)
+# Search's own router (owned by the search app), serializing papers with v1's PaperOut.
+api.add_router("/v1/search", search_router)
+
+
+@api.exception_handler(ApiError)
+def api_error(request, exc):
+    return error_response(request, exc.status, exc.code, exc.message)
+
+
+@api.exception_handler(ValidationError)
+def invalid_request(request, exc):
+    return error_response(request, 400, "invalid_request", validation_message(exc.errors))
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc):
+    return error_response(request, exc.status_code, "invalid_request", str(exc))
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return error_response(request, 404, "not_found", "not found")
+
+
+@api.exception_handler(Exception)
+def server_error(request, exc):
+    log.exception("API error on %s", request.get_full_path())
+    return error_response(request, 500, "internal_error", "internal error; it has been logged")

@@ -1,0 +1,48 @@
+"""``/api/…`` (included at the root by ``dailypapers/urls.py``, before the papers app) and
+``/papers/<id>.md``, the Markdown of a paper page that ``huggingface_hub.HfApi.read_paper`` reads."""
+
+from functools import wraps
+
+from django.urls import path, re_path
+
+from .api import api
+from .errors import error_response
+from .http import public_read
+from .markdown import paper_markdown
+
+
+def _public(patterns):
+    """Every route of the API — docs and schema included — is a public read (see ``http.py``)."""
+    for pattern in patterns:
+        pattern.callback = public_read(_shaped_405(pattern.callback))
+    return patterns
+
+
+def _shaped_405(view):
+    """Ninja answers a method it has no operation for in plain text; answer in the API's error shape."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code != 405 or response.get("Content-Type", "").startswith("application/json"):
+            return response
+        shaped = error_response(request, 405, "method_not_allowed", f"{request.method} is not allowed here")
+        shaped["Allow"] = response["Allow"]
+        return shaped
+
+    return wrapper
+
+
+def unknown(request, rest=""):
+    return error_response(request, 404, "not_found", f"no such endpoint: {request.path}")
+
+
+_patterns, _app, _namespace = api.urls
+
+urlpatterns = [
+    path("api/", (_public(_patterns), _app, _namespace)),
+    # Unknown paths under /api/ answer in the API's error shape, not with the site's HTML page.
+    re_path(r"^api/(?P<rest>.*)$", public_read(unknown)),
+    # Old-style ids have a slash (astro-ph/0601001.md).
+    re_path(r"^papers/(?P<arxiv_id>.+)\.md$", public_read(paper_markdown), name="paper-markdown"),
+]
