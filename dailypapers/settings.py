@@ -233,7 +233,7 @@ SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", "")
 SEARCH_PAGE_SIZE = envint("SEARCH_PAGE_SIZE", 20)
 # Document embedding: input length in tokens and precision ("fp32" or "bf16"); see docs/search.md.
 SEARCH_EMBED_MAX_TOKENS = envint("SEARCH_EMBED_MAX_TOKENS", 256)
-SEARCH_EMBED_PRECISION = os.environ.get("SEARCH_EMBED_PRECISION", "fp32")
+SEARCH_EMBED_PRECISION = os.environ.get("SEARCH_EMBED_PRECISION", "bf16")
 # Query encoding: "auto" (ONNX once `reindex` has exported and verified it, else torch), "onnx", "torch".
 SEARCH_QUERY_RUNTIME = os.environ.get("SEARCH_QUERY_RUNTIME", "auto")
 SEARCH_QUERY_THREADS = envint("SEARCH_QUERY_THREADS", 2)
@@ -269,8 +269,6 @@ SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
 # Submitting a paper: at most this many days after its v1, and this many submissions a user a day.
 SUBMIT_MAX_AGE_DAYS = envint("SUBMIT_MAX_AGE_DAYS", 14)
 SUBMIT_DAILY_CAP = envint("SUBMIT_DAILY_CAP", 5)
-# Where a submitted id's metadata comes from when the database does not have the paper (unset: arXiv).
-ARXIV_API_URL = os.environ.get("ARXIV_API_URL", "")
 # bucket -> (requests, window in seconds); each applies per user and, separately, per IP address.
 RATE_LIMITS = {
     "login": (envint("RATE_LOGIN", 10), 300),
@@ -323,7 +321,7 @@ DIGEST_SIZE = envint("DIGEST_SIZE", 10)  # the period's top papers in a digest
 DIGEST_PICKS = envint("DIGEST_PICKS", 5)  # "Picked for you" papers for account holders
 DIGEST_BOUNCE_LIMIT = envint("DIGEST_BOUNCE_LIMIT", 3)  # permanent refusals in a row before mail stops
 DIGEST_CONFIRM_MAX_AGE_DAYS = envint("DIGEST_CONFIRM_MAX_AGE_DAYS", 7)
-# The mailto: in List-Unsubscribe (empty: DEFAULT_FROM_EMAIL's address); its mail is read by a person.
+# The mailto: in List-Unsubscribe (empty: DEFAULT_FROM_EMAIL's address); pipe it to `unsubscribe_mail`.
 DIGEST_UNSUBSCRIBE_MAILTO = os.environ.get("DIGEST_UNSUBSCRIBE_MAILTO", "")
 
 # The worker's jobs: (name, "module:function", seconds between checks). Each job decides itself whether

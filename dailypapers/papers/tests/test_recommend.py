@@ -1,0 +1,165 @@
+import datetime as dt
+
+import numpy as np
+import pytest
+from django.utils import timezone
+
+from dailypapers.accounts.tests.people import make_papers
+from dailypapers.papers import collections, recommend, votes
+from dailypapers.papers.models import InterestSeed, NotInterested, Paper
+from dailypapers.search.models import PaperEmbedding, vector_to_bytes
+
+pytestmark = pytest.mark.django_db
+
+# Three invented topics; papers 1-8 are about tides, 11-18 about origami, 21-28 about sheep.
+TOPICS = {"tides": range(1, 9), "origami": range(11, 19), "sheep": range(21, 29)}
+
+
+def embed(papers, rng):
+    """Stored vectors like the embed job writes: each paper near its topic's direction."""
+    directions = {name: rng.normal(size=384) for name in TOPICS}
+    for paper in papers:
+        n = int(paper.arxiv_id.split(".")[1])
+        topic = next(name for name, numbers in TOPICS.items() if n in numbers)
+        vector = directions[topic] + 0.6 * rng.normal(size=384)
+        PaperEmbedding.objects.create(paper=paper, vector=vector_to_bytes(vector / np.linalg.norm(vector)))
+
+
+@pytest.fixture
+def corpus(db):
+    numbers = [n for numbers in TOPICS.values() for n in numbers]
+    papers = make_papers(*numbers, published=timezone.now().date() - dt.timedelta(days=2))
+    for paper in papers:
+        n = int(paper.arxiv_id.split(".")[1])
+        topic = next(name for name, numbers in TOPICS.items() if n in numbers)
+        Paper.objects.filter(pk=paper.pk).update(title=f"{topic.title()} study {n}",
+                                                 category_codes="physics.ao-ph" if topic == "tides" else "cs.LG")
+    embed(Paper.objects.all(), np.random.default_rng(5))
+    return {p.arxiv_id: p for p in Paper.objects.all()}
+
+
+def topic_of(paper):
+    return paper.title.split()[0].lower()
+
+
+def test_a_cold_start_has_no_picks_and_asks_for_interests(client, alice, corpus):
+    assert recommend.recommend(alice) == []
+    client.force_login(alice)
+    body = client.get("/for-you").content.decode()
+    assert "Tell us what you like" in body and 'name="kind" value="author"' in body
+
+
+def test_a_saved_paper_brings_its_neighbours_with_a_reason(alice, corpus):
+    saved = corpus["2603.00003"]
+    collections.add(collections.reading_list(alice), saved)
+    picks = recommend.recommend(alice, limit=7)
+    assert [topic_of(p.paper) for p in picks] == ["tides"] * 7
+    assert saved not in [p.paper for p in picks], "never recommend what the user already has"
+    assert picks[0].reason == "Similar to “Tides study 3”, which you saved"
+
+
+def test_not_interested_pushes_papers_down_and_out(alice, corpus):
+    votes.set_vote(alice, corpus["2603.00001"], True)
+    votes.set_vote(alice, corpus["2603.00011"], True)
+    before = [p.paper.arxiv_id for p in recommend.recommend(alice, limit=30)]
+    for n in (12, 13, 14):
+        NotInterested.objects.create(user=alice, paper=corpus[f"2603.{n:05d}"])
+    after = recommend.recommend(alice, limit=30)
+    assert {"2603.00012", "2603.00013", "2603.00014"} & {p.paper.arxiv_id for p in after} == set()
+    ranks = {p.paper.arxiv_id: i for i, p in enumerate(after)}
+    origami = [a for a in before if a.startswith("2603.0001") and a in ranks]
+    assert np.mean([ranks[a] for a in origami]) > np.mean([before.index(a) for a in origami])
+    assert "upvoted" in after[0].reason
+
+
+def test_a_positive_paper_switches_to_the_linear_model(alice, corpus):
+    InterestSeed.objects.create(user=alice, kind="category", category="cs.LG")
+    assert recommend.mode(alice) == "similarity", "followed categories alone: nearest-anchor similarity"
+    for n in range(1, 1 + recommend.LINEAR_MIN_POSITIVES):
+        votes.set_vote(alice, corpus[f"2603.{n:05d}"], True)
+    assert recommend.mode(alice) == "linear"
+
+
+def test_the_linear_model_ranks_two_tastes_above_the_rest(alice, corpus):
+    for n in [*range(1, 5), *range(11, 15)]:
+        votes.set_vote(alice, corpus[f"2603.{n:05d}"], True)
+    picks = recommend.recommend(alice, limit=30)
+    assert {topic_of(p.paper) for p in picks[:4]} == {"tides", "origami"}
+    assert all(p.reason.startswith("Similar to “") and "which you upvoted" in p.reason for p in picks)
+    sheep = [p.score for p in picks if topic_of(p.paper) == "sheep"]
+    others = [p.score for p in picks if topic_of(p.paper) != "sheep"]
+    assert max(sheep) < min(others)
+
+
+def test_the_linear_model_learns_two_tastes_at_once():
+    """Positives spread over two directions: the model ranks both above the background."""
+    rng = np.random.default_rng(1)
+    a, b, other = (rng.normal(size=16) for _ in range(3))
+
+    def around(center, n):
+        v = center + 0.3 * rng.normal(size=(n, 16))
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+    positives = np.vstack([around(a, 8), around(b, 8)])
+    candidates = np.vstack([around(a, 5), around(b, 5), around(other, 40)])
+    scores, _nearest = recommend.score(positives, candidates, None, positives)
+    top = np.argsort(-scores)[:10]
+    assert set(top) == set(range(10))
+
+
+def test_followed_authors_and_categories_are_anchors(alice, corpus):
+    InterestSeed.objects.create(user=alice, kind="category", category="physics.ao-ph")
+    picks = recommend.recommend(alice, limit=5)
+    assert {topic_of(p.paper) for p in picks} == {"tides"}
+    assert picks[0].reason == "Similar to papers in physics.ao-ph, which you follow"
+
+
+def test_a_digest_can_exclude_papers_and_move_the_window(alice, corpus):
+    collections.add(collections.reading_list(alice), corpus["2603.00001"])
+    sent = [corpus["2603.00002"].pk, corpus["2603.00003"].pk]
+    picked = [p.paper.pk for p in recommend.recommend(alice, limit=50, exclude=sent)]
+    assert picked and not set(sent) & set(picked)
+    later = timezone.now() + dt.timedelta(days=recommend.RECENT_DAYS + 3)
+    assert recommend.recommend(alice, now=later) == [], "nothing published in that window"
+
+
+def test_hidden_and_old_papers_are_not_picked(alice, corpus):
+    collections.add(collections.reading_list(alice), corpus["2603.00001"])
+    Paper.objects.filter(arxiv_id="2603.00002").update(hidden=True)
+    Paper.objects.filter(arxiv_id="2603.00003").update(
+        published=timezone.now().date() - dt.timedelta(days=recommend.RECENT_DAYS + 5))
+    picked = {p.paper.arxiv_id for p in recommend.recommend(alice, limit=50)}
+    assert "2603.00002" not in picked and "2603.00003" not in picked and "2603.00004" in picked
+
+
+def test_the_page_shows_picks_with_reasons_and_a_not_interested_button(client, alice, corpus):
+    collections.add(collections.reading_list(alice), corpus["2603.00021"])
+    client.force_login(alice)
+    response = client.get("/for-you")
+    body = response.content.decode()
+    assert "Similar to “Sheep study 21”, which you saved" in body
+    first = response.context["picks"][0].paper
+    client.post(f"/papers/{first.arxiv_id}/not-interested", {"next": "/for-you"})
+    assert NotInterested.objects.filter(user=alice, paper=first).exists()
+    assert first not in [p.paper for p in client.get("/for-you").context["picks"]]
+
+
+def test_interests_are_added_checked_and_removed(client, alice, corpus):
+    client.force_login(alice)
+    client.post("/for-you/interests", {"kind": "paper", "value": "https://arxiv.org/abs/2603.00011v2"})
+    client.post("/for-you/interests", {"kind": "author", "value": "ilse varga"})
+    client.post("/for-you/interests", {"kind": "category", "value": "cs.LG"})
+    for kind, value in [("paper", "2603.99999"), ("paper", "nonsense"), ("author", "Nobody Atall"),
+                        ("category", "zz.QQ"), ("category", "<b>"), ("bogus", "x"), ("author", "  ")]:
+        client.post("/for-you/interests", {"kind": kind, "value": value})
+    seeds = InterestSeed.objects.filter(user=alice)
+    assert sorted(seeds.values_list("kind", flat=True)) == ["author", "category", "paper"]
+    assert seeds.get(kind="author").author.name == "Ilse Varga"
+    picks = client.get("/for-you").context["picks"]
+    assert picks and picks[0].reason
+    client.post("/for-you/interests", {"remove": seeds.get(kind="paper").pk})
+    assert seeds.count() == 2
+
+
+def test_for_you_needs_a_login(client):
+    assert client.get("/for-you").url == "/login?next=/for-you"
