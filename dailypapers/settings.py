@@ -232,15 +232,15 @@ FEED_PAGE_SIZE = envint("FEED_PAGE_SIZE", 50)
 SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", "")
 SEARCH_PAGE_SIZE = envint("SEARCH_PAGE_SIZE", 20)
 # Document embedding: input length in tokens and precision ("fp32" or "bf16"); see docs/search.md.
-SEARCH_EMBED_MAX_TOKENS = envint("SEARCH_EMBED_MAX_TOKENS", 256)
+SEARCH_EMBED_MAX_TOKENS = envint("SEARCH_EMBED_MAX_TOKENS", 128)
 SEARCH_EMBED_PRECISION = os.environ.get("SEARCH_EMBED_PRECISION", "bf16")
 # Query encoding: "auto" (ONNX once `reindex` has exported and verified it, else torch), "onnx", "torch".
 SEARCH_QUERY_RUNTIME = os.environ.get("SEARCH_QUERY_RUNTIME", "auto")
 SEARCH_QUERY_THREADS = envint("SEARCH_QUERY_THREADS", 2)
 # Above this many vectors a generation also gets an HNSW graph (usearch); below it search is exact.
-SEARCH_HNSW_THRESHOLD = envint("SEARCH_HNSW_THRESHOLD", 50_000)
-SEARCH_HNSW_DTYPE = os.environ.get("SEARCH_HNSW_DTYPE", "i8")
-SEARCH_HNSW_EXPANSION = envint("SEARCH_HNSW_EXPANSION", 64)
+SEARCH_HNSW_THRESHOLD = envint("SEARCH_HNSW_THRESHOLD", 20_000)
+SEARCH_HNSW_DTYPE = os.environ.get("SEARCH_HNSW_DTYPE", "f16")
+SEARCH_HNSW_EXPANSION = envint("SEARCH_HNSW_EXPANSION", 128)
 
 # -- public API and feeds ----------------------------------------------------------------------------
 # Anonymous reads of /api/, /feeds/ and /papers/<id>.md: requests per client IP per window (seconds).
@@ -329,6 +329,8 @@ DIGEST_UNSUBSCRIBE_MAILTO = os.environ.get("DIGEST_UNSUBSCRIBE_MAILTO", "")
 WORKER_JOBS = [
     ("sync", "dailypapers.sources.sync:run_due", 60),
     ("digests", "dailypapers.digests.management.commands.send_digests:run_due", 60),
+    ("embed", "dailypapers.search.jobs:run_embed", 30),  # at most 512 papers a turn
+    ("reindex", "dailypapers.search.jobs:run_reindex", 300),  # a new index generation when stale
 ]
 
 # Structured logs: one JSON object a line (LOG_FORMAT=text for a human at a terminal).

@@ -1,0 +1,203 @@
+"""Search quality: keyword-only, vector-only and hybrid on the 9,877 Hugging Face Daily Papers.
+
+Two query sets, both judged automatically:
+  (a) keywords: each ``ai_keywords`` phrase tagged on at least MIN_TAGGED papers is a query; the
+      papers tagged with it are the relevant ones (a sample of QUERIES phrases, fixed seed);
+  (b) titles: a paper's title is a known-item query; that paper alone is relevant.
+Metrics: nDCG@10, MRR@10, Recall@100. The three modes run the production ranking code
+(``dailypapers.search.api._rank`` over an in-memory Tantivy index and the paper vectors) with the
+vector half's similarity floor; ``--sweep`` also tries other RRF constants.
+
+Embeddings are computed once (bf16/fp32 per SEARCH_EMBED_PRECISION) and cached under
+$DAILYPAPERS_HOME/bench/, a derived file; the data is read from ../shared at run time.
+
+    python bench/search_quality.py [--queries 400] [--sweep] [--distractors N]
+"""
+
+import argparse
+import datetime as dt
+import gzip
+import json
+import math
+import os
+import random
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("DAILYPAPERS_SHARED") or REPO.parent / "shared")
+HF_DATA = SHARED / "data" / "hf-daily-papers.jsonl.gz"
+LISTINGS = SHARED / "data" / "arxiv-listings.jsonl.gz"
+MIN_TAGGED = 3
+SEED = 4
+
+# Run as a script, Python puts bench/ first on the path, where bench/http.py would shadow the stdlib.
+sys.path[:] = [str(REPO)] + [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dailypapers.settings")
+
+
+def read_jsonl(path, limit=None):
+    with gzip.open(path, "rt") as fh:
+        for n, line in enumerate(fh):
+            if limit is not None and n >= limit:
+                return
+            yield json.loads(line)
+
+
+def load_corpus(distractors):
+    papers = list(read_jsonl(HF_DATA))
+    if distractors:
+        seen = {p["arxiv_id"] for p in papers}
+        papers += [p for p in read_jsonl(LISTINGS, distractors) if p["arxiv_id"] not in seen]
+    return papers
+
+
+def index_rows(papers):
+    from dailypapers.search.keyword import IndexRow
+
+    for pk, paper in enumerate(papers, start=1):
+        published = dt.date.fromisoformat(paper["published"][:10]) if paper.get("published") else None
+        yield IndexRow(pk=pk, title=paper["title"], abstract=paper.get("abstract") or "",
+                       authors=paper.get("authors") or [], categories=paper.get("categories") or [],
+                       published=published, has_code=bool(paper.get("github_url")))
+
+
+def embeddings(papers):
+    """(n, 384) float32 for the corpus, cached by model setting and corpus size."""
+    import numpy as np
+
+    from dailypapers.search import embedder
+
+    cache_dir = Path(os.environ.get("DAILYPAPERS_HOME") or REPO / "var") / "bench"
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    name = embedder.fingerprint().replace("/", "_")
+    path = cache_dir / f"quality-{name}-{len(papers)}.npy"
+    if path.exists():
+        return np.load(path)
+    texts = [embedder.document_text(p["title"], p.get("abstract") or "") for p in papers]
+    started, parts = time.perf_counter(), []
+    for start in range(0, len(texts), 256):
+        parts.append(embedder.encode_documents(texts[start : start + 256]))
+        done = start + len(parts[-1])
+        rate = done / (time.perf_counter() - started)
+        print(f"\r  embedding {done}/{len(texts)} ({rate:.1f} docs/s)", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    matrix = np.concatenate(parts)
+    np.save(path, matrix)
+    return matrix
+
+
+def keyword_queries(papers, count):
+    tagged = defaultdict(set)
+    for pk, paper in enumerate(papers, start=1):
+        for phrase in paper.get("ai_keywords") or []:
+            tagged[phrase.strip().lower()].add(pk)
+    phrases = sorted(p for p, pks in tagged.items() if len(pks) >= MIN_TAGGED and p)
+    sample = random.Random(SEED).sample(phrases, min(count, len(phrases)))
+    return [(phrase, tagged[phrase]) for phrase in sample]
+
+
+def title_queries(papers, count):
+    hf = [pk for pk, p in enumerate(papers, start=1) if "daily_date" in p]
+    sample = random.Random(SEED).sample(hf, min(count, len(hf)))
+    return [(papers[pk - 1]["title"], {pk}) for pk in sample]
+
+
+def ndcg10(ranked, relevant):
+    gain = sum(1 / math.log2(i + 2) for i, pk in enumerate(ranked[:10]) if pk in relevant)
+    ideal = sum(1 / math.log2(i + 2) for i in range(min(10, len(relevant))))
+    return gain / ideal
+
+
+def mrr10(ranked, relevant):
+    return next((1 / (i + 1) for i, pk in enumerate(ranked[:10]) if pk in relevant), 0.0)
+
+
+def recall100(ranked, relevant):
+    return len(set(ranked[:100]) & relevant) / len(relevant)
+
+
+def lists(snap, query):
+    """The keyword top-100 and the raw vector top-100 ``[(pk, cosine)]`` (no floor) for one query."""
+    from dailypapers.search import api, keyword
+    from dailypapers.search.query import parse
+
+    parsed = parse(query)
+    text = keyword.text_query(parsed)
+    kw = [pk for pk, _ in api.keyword_top(snap, text, 100)[0]] if text is not None else []
+    return kw, api.vector_top(snap, parsed.text, min_similarity=-1.0)
+
+
+def variants(sweep):
+    """(name, function(kw, vec) -> ranked pks): the three production modes, then the sweep's."""
+    from dailypapers.search import api, fusion
+
+    def floor(vec, value):
+        return [pk for pk, sim in vec if sim >= value]
+
+    modes = [
+        ("keyword", lambda kw, vec: kw),
+        ("vector", lambda kw, vec: floor(vec, api.MIN_SIMILARITY)),
+        (f"hybrid (k={api.RRF_K}, weights {api.RRF_WEIGHTS}, floor {api.MIN_SIMILARITY})",
+         lambda kw, vec: [pk for pk, _ in api.fuse(kw, floor(vec, api.MIN_SIMILARITY))]),
+    ]
+    if not sweep:
+        return modes
+    for k in (10, 30, 60, 100):
+        for weight in (1.0, 0.5, 0.3):
+            for value in (0.25, 0.4):
+                modes.append((f"  k={k} semantic weight {weight} floor {value}",
+                              lambda kw, vec, k=k, w=weight, f=value: [
+                                  pk for pk, _ in fusion.rrf([kw, floor(vec, f)], k=k, weights=[1.0, w])]))
+    return modes
+
+
+def evaluate(snap, queries, sweep):
+    modes = variants(sweep)
+    totals = {name: [0.0, 0.0, 0.0] for name, _ in modes}
+    for query, relevant in queries:
+        kw, vec = lists(snap, query)
+        for name, rank in modes:
+            ranked = rank(kw, vec)
+            for i, metric in enumerate((ndcg10, mrr10, recall100)):
+                totals[name][i] += metric(ranked, relevant)
+    return {name: [v / len(queries) for v in values] for name, values in totals.items()}
+
+
+def print_table(title, results):
+    print(f"\n{title}\n\n| mode | nDCG@10 | MRR@10 | Recall@100 |\n| --- | ---: | ---: | ---: |")
+    for name, (ndcg, mrr, recall) in results.items():
+        print(f"| {name} | {ndcg:.3f} | {mrr:.3f} | {recall:.3f} |")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--queries", type=int, default=400, help="queries per set")
+    parser.add_argument("--sweep", action="store_true", help="also try other RRF k, weights and floors")
+    parser.add_argument("--distractors", type=int, default=0, help="add this many arxiv-listings papers")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from dailypapers.search import keyword, live
+
+    papers = load_corpus(args.distractors)
+    print(f"corpus: {len(papers)} papers ({args.distractors} distractors)", file=sys.stderr)
+    matrix = embeddings(papers)
+    import numpy as np
+
+    ids = np.arange(1, len(papers) + 1, dtype=np.int64)
+    snap = live.Snapshot(None, keyword.create(index_rows(papers)), (ids, matrix))
+    for title, queries in (("(a) ai_keywords phrases as queries", keyword_queries(papers, args.queries)),
+                           ("(b) titles as known-item queries", title_queries(papers, args.queries))):
+        started = time.perf_counter()
+        results = evaluate(snap, queries, args.sweep)
+        print_table(f"{title}: {len(queries)} queries, {len(papers)} papers "
+                    f"({time.perf_counter() - started:.0f} s)", results)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""Subscribe, confirm (double opt-in), unsubscribe (a confirm page, a form POST, and the RFC 8058
+one-click POST) and manage. Every link in an email carries a signed token; a bad token gets the same
+friendly page whatever is wrong with it. Nothing changes on GET: mail scanners follow links."""
+
+import logging
+import smtplib
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from dailypapers.lib import ratelimit
+
+from . import clock, emails, tokens
+from .forms import ManageForm, SubscribeForm
+from .models import Subscription
+
+log = logging.getLogger(__name__)
+
+
+def _limited(request, email):
+    """A refusing rate-limit verdict for this client or this address, else None. Counting the address
+    too stops the form from being used to mail-bomb one inbox from many places."""
+    limit, window = settings.RATE_LIMITS["digest_subscribe"]
+    verdicts = [ratelimit.hit("digest_subscribe", who, limit, window)
+                for who in (f"ip:{ratelimit.client_ip(request)}", f"email:{email}")]
+    refused = [v for v in verdicts if not v.allowed]
+    return max(refused, key=lambda v: v.retry_after) if refused else None
+
+
+@require_http_methods(["GET", "POST"])
+def subscribe(request):
+    form = SubscribeForm(request.POST if request.method == "POST" else None, initial=_initial(request))
+    if not form.is_valid():
+        return render(request, "digests/subscribe.html", {"form": form}, status=400 if form.is_bound else 200)
+    if verdict := _limited(request, form.cleaned_data["email"]):
+        response = render(request, "digests/too_many.html", {"retry_after": verdict.retry_after}, status=429)
+        for name, value in verdict.headers().items():
+            response[name] = value
+        return response
+    try:
+        _request_subscription(request, form)
+    except (smtplib.SMTPException, OSError):
+        log.exception("could not send a subscription email")
+        return render(request, "digests/send_failed.html", status=503)
+    return redirect("digests:check_inbox")
+
+
+def _initial(request):
+    user = request.user
+    return {"email": user.email} if user.is_authenticated and user.email else {}
+
+
+def _request_subscription(request, form):
+    """Mail a confirmation, or, to an address already subscribed, a manage link; the page answers
+    the same either way, so the form never tells anyone who is subscribed."""
+    now = clock.now()
+    subscription = Subscription.objects.for_address(form.cleaned_data["email"], request.user, now)
+    site = emails.site_url(request)
+    if subscription.is_active:
+        emails.already_subscribed_email(subscription, site).send()
+        return
+    form.apply_to(subscription, now)
+    emails.confirmation_email(subscription, site).send()
+    Subscription.objects.filter(pk=subscription.pk).update(confirmation_sent_at=now)
+
+
+@require_GET
+def check_inbox(request):
+    return render(request, "digests/check_inbox.html")
+
+
+def bad_link(request):
+    return render(request, "digests/bad_link.html", status=400)
+
+
+@require_http_methods(["GET", "POST"])
+def confirm(request, token):
+    subscription = tokens.read(tokens.CONFIRM, token)
+    if subscription is None:
+        return bad_link(request)
+    if request.method == "GET":
+        return render(request, "digests/confirm.html", {"subscription": subscription})
+    if not subscription.is_active:
+        subscription.activate(clock.now())
+    return render(request, "digests/confirmed.html", _manage_context(request, subscription))
+
+
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token):
+    subscription = tokens.read(tokens.UNSUBSCRIBE, token)
+    if subscription is None:
+        return bad_link(request)
+    if request.method == "GET":
+        return render(request, "digests/unsubscribe.html", {"subscription": subscription})
+    subscription.unsubscribe(clock.now())
+    return render(request, "digests/unsubscribed.html", _manage_context(request, subscription))
+
+
+@csrf_exempt  # RFC 8058: mail clients POST here without a session; the signed token is the credential
+@require_http_methods(["GET", "POST"])
+def one_click(request, token):
+    if request.method == "GET":  # a person who opened the header's link: the page with the button
+        return redirect("digests:unsubscribe", token=token)
+    subscription = tokens.read(tokens.UNSUBSCRIBE, token)
+    if subscription is None:
+        return HttpResponse("This unsubscribe link is not valid.\n", status=400, content_type="text/plain")
+    subscription.unsubscribe(clock.now())
+    return HttpResponse("Unsubscribed.\n", content_type="text/plain")
+
+
+@require_http_methods(["GET", "POST"])
+def manage(request, token):
+    subscription = tokens.read(tokens.MANAGE, token)
+    if subscription is None:
+        return bad_link(request)
+    form = ManageForm.for_subscription(subscription, request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if request.POST.get("action") == "resume":
+            subscription.activate(clock.now())
+            return redirect("digests:manage", token=token)
+        if form.is_valid():
+            form.apply_to(subscription, clock.now())
+            return redirect(f"{request.path}?saved=1")
+    context = _manage_context(request, subscription) | {"form": form, "saved": "saved" in request.GET,
+                                                         "token": token}
+    return render(request, "digests/manage.html", context, status=400 if form.errors else 200)
+
+
+def _manage_context(request, subscription):
+    return {
+        "subscription": subscription,
+        "manage_url": _path("manage", subscription),
+        "unsubscribe_url": _path("unsubscribe", subscription),
+    }
+
+
+def _path(purpose, subscription):
+    return reverse(f"digests:{purpose}", args=[tokens.make(purpose, subscription)])

@@ -1,0 +1,99 @@
+"""Highlights in the Hugging Face format: ``[{"type": "text"|"highlight", "text": …}, …]``.
+
+A word is highlighted when one of its index terms is a term of the query, so "running" lights up for
+a search of "run", exactly as the index matched it. Segments are plain strings: templates escape them
+like any other text.
+"""
+
+import functools
+import re
+import unicodedata
+
+from . import keyword
+
+SNIPPET_CHARS = 280
+LEAD_CHARS = 60
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def query_terms(parsed):
+    return {term for item in parsed.positive_items for term in keyword.analyze(item.text)}
+
+
+def spans(text, terms):
+    """(start, end) of every word of ``text`` that carries a query term."""
+    if not terms:
+        return []
+    # Analyzing every word of every abstract on a page is most of a search's time; a stem shares its
+    # word's first two letters (after folding), so only those words are analyzed.
+    heads = {term[:2] for term in terms}
+    return [(m.start(), m.end()) for m in _WORD.finditer(text)
+            if _head(m.group()) in heads and terms.intersection(keyword.analyze(m.group()))]
+
+
+@functools.lru_cache(maxsize=65536)
+def _head(word):
+    folded = unicodedata.normalize("NFKD", word[:4].lower())
+    return "".join(ch for ch in folded if not unicodedata.combining(ch))[:2]
+
+
+def segments(text, found, start=0, end=None):
+    """``text[start:end]`` cut into text and highlight segments; adjacent highlights join with their gap
+    when it is only white space, so a phrase reads as one highlight."""
+    end = len(text) if end is None else end
+    out, cursor = [], start
+    for s, e in found:
+        if e <= start or s >= end:
+            continue
+        s, e = max(s, start), min(e, end)
+        gap = text[cursor:s]
+        if gap and out and out[-1]["type"] == "highlight" and not gap.strip():
+            out[-1]["text"] += gap + text[s:e]
+        else:
+            if gap:
+                out.append({"type": "text", "text": gap})
+            out.append({"type": "highlight", "text": text[s:e]})
+        cursor = e
+    if cursor < end:
+        out.append({"type": "text", "text": text[cursor:end]})
+    return out
+
+
+def snippet_window(text, found, size=SNIPPET_CHARS):
+    """(start, end) of a ~``size``-character window at word boundaries, starting a little before the
+    first highlight (or at the top)."""
+    if len(text) <= size:
+        return 0, len(text)
+    start = max(0, found[0][0] - LEAD_CHARS) if found else 0
+    if start:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < found[0][0] else start
+    start = min(start, max(0, len(text) - size))
+    end = text.rfind(" ", start, start + size)
+    return start, (end if end > start else start + size)
+
+
+def snippet(text, terms, found=None):
+    """``(plain snippet, its segments)``; "…" marks cut ends. ``found``: spans already computed."""
+    found = spans(text, terms) if found is None else found
+    start, end = snippet_window(text, found)
+    parts = segments(text, found, start, end)
+    if start > 0:
+        parts.insert(0, {"type": "text", "text": "…"})
+    if end < len(text):
+        parts.append({"type": "text", "text": "…"})
+    return "".join(p["text"] for p in parts), _merge_text(parts)
+
+
+def _merge_text(parts):
+    merged = []
+    for part in parts:
+        if merged and part["type"] == "text" and merged[-1]["type"] == "text":
+            merged[-1]["text"] += part["text"]
+        else:
+            merged.append(part)
+    return merged
+
+
+def highlighted(text, terms):
+    return segments(text, spans(text, terms))

@@ -1,0 +1,113 @@
+"""The two jobs the worker runs, each also a management command: ``embed`` and ``reindex``.
+
+Both are idempotent and safe to run twice at once: embedding claims its rows with a conditional
+UPDATE (``models.PaperEmbedding``); building holds a file lock on the index directory (each node
+builds its own index, so the lock is per node, like the index).
+"""
+
+import logging
+import secrets
+
+from django.db.models import Q
+from django.utils import timezone
+
+from dailypapers.papers.models import Paper
+
+from . import build, embedder
+from .models import CLAIM_LEASE, PaperEmbedding, vector_to_bytes
+
+BATCH_SIZE = 64
+log = logging.getLogger(__name__)
+
+
+def enqueue_missing(limit=10_000):
+    """Add a queue row (no vector) for papers that have none; return how many were added."""
+    pks = list(Paper.objects.visible().filter(embedding__isnull=True).values_list("pk", flat=True)[:limit])
+    PaperEmbedding.objects.bulk_create([PaperEmbedding(paper_id=pk) for pk in pks], ignore_conflicts=True)
+    return len(pks)
+
+
+def _claimable(now):
+    return PaperEmbedding.objects.filter(vector__isnull=True).filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+
+
+def claim(batch_size, now=None):
+    """Claim up to ``batch_size`` queued rows for this run; return the claim token and the rows."""
+    now = now or timezone.now()
+    candidates = list(_claimable(now).order_by("pk").values_list("pk", flat=True)[:batch_size])
+    token = secrets.token_hex(8)
+    # Conditional: a row another run claimed since we read it is not ours.
+    _claimable(now).filter(pk__in=candidates).update(claim=token, claimed_until=now + CLAIM_LEASE)
+    rows = PaperEmbedding.objects.filter(claim=token, vector__isnull=True).select_related("paper")
+    return token, list(rows.only("pk", "paper__title", "paper__abstract"))
+
+
+def embed_one_batch(batch_size=BATCH_SIZE):
+    """Embed one claimed batch; return how many vectors were written (0: nothing left to do)."""
+    token, rows = claim(batch_size)
+    if not rows:
+        return 0
+    texts = [embedder.document_text(row.paper.title, row.paper.abstract) for row in rows]
+    matrix = embedder.encode_documents(texts)
+    model, written = embedder.fingerprint(), 0
+    for row, text, vector in zip(rows, texts, matrix, strict=True):
+        written += PaperEmbedding.objects.filter(pk=row.pk, claim=token).update(
+            vector=vector_to_bytes(vector), model=model, text_hash=embedder.text_hash(text),
+            embedded_at=timezone.now(), claim="", claimed_until=None)
+    return written
+
+
+def embed_pending(batch_size=BATCH_SIZE, limit=None, progress=None):
+    """Embed every paper that lacks a vector (up to ``limit``); return how many were embedded."""
+    done = 0
+    enqueue_missing(limit=limit or 10**9)
+    while limit is None or done < limit:
+        count = embed_one_batch(min(batch_size, limit - done) if limit else batch_size)
+        if count == 0 and not _claimable(timezone.now()).exists():
+            break
+        done += count
+        if progress:
+            progress(count)
+    return done
+
+
+def mark_changed():
+    """Queue again the rows whose paper text or model setting changed since they were embedded;
+    return how many. Reads every paper's text: a maintenance step (``embed --refresh``)."""
+    model, stale = embedder.fingerprint(), []
+    rows = PaperEmbedding.objects.filter(vector__isnull=False).values_list(
+        "pk", "model", "text_hash", "paper__title", "paper__abstract")
+    for pk, row_model, digest, title, abstract in rows.iterator(chunk_size=2000):
+        if row_model != model or digest != embedder.text_hash(embedder.document_text(title, abstract)):
+            stale.append(pk)
+    for start in range(0, len(stale), 500):
+        PaperEmbedding.objects.filter(pk__in=stale[start : start + 500]).update(vector=None, claim="",
+                                                                                 claimed_until=None)
+    return len(stale)
+
+
+def reindex_if_stale(force=False):
+    """Build a new index generation when the database has changed since the live one (or ``force``);
+    return its Manifest, or None."""
+    return build.build_generation(force=force)
+
+
+# -- the worker's entry points (settings.WORKER_JOBS calls them with no arguments) -------------------
+WORKER_EMBED_LIMIT = 512  # papers per turn: the loop's other jobs must not wait an hour on a backfill
+
+
+def run_embed():
+    """One worker turn of embedding: at most WORKER_EMBED_LIMIT papers."""
+    return embed_pending(limit=WORKER_EMBED_LIMIT)
+
+
+def run_reindex():
+    """One worker turn of indexing: the ONNX query encoder once, then a generation when stale."""
+    from . import onnx_export
+
+    try:
+        onnx_export.ensure()
+    except Exception:  # queries fall back to torch; the index must still be rebuilt
+        log.exception("ONNX export failed; queries stay on torch")
+    return reindex_if_stale()

@@ -1,0 +1,230 @@
+"""The keyword half: a Tantivy index of papers, and the queries built for it from a ParsedQuery.
+
+BM25 over three text fields boosted title > authors > abstract, with English stemming and ASCII
+folding (one analyzer, ``dp_text``, used both for indexing and for turning query words into terms, so
+the two always agree); fast fields for the filters. Queries are built as objects, never as strings
+for Tantivy's own parser, so no input can be an engine operator.
+"""
+
+import datetime as dt
+import functools
+from dataclasses import dataclass, field
+
+import tantivy
+from tantivy import FieldType, Occur, Query
+
+ANALYZER = "dp_text"
+# Title words say what a paper is about; an author name is a strong, exact signal; the abstract is
+# long and mentions much in passing. Tuned on bench/search_quality.py (docs/search.md).
+FIELD_BOOSTS = {"title": 3.0, "authors": 2.0, "abstract": 1.0}
+EPOCH = dt.date(1970, 1, 1)
+WRITER_HEAP_BYTES = 256_000_000
+
+
+def _analyzer():
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(40))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+        .filter(tantivy.Filter.stemmer("english"))
+        .build()
+    )
+
+
+_ANALYZER = _analyzer()
+
+
+@functools.lru_cache(maxsize=65536)
+def analyze(text):
+    """The index terms of ``text`` (a tuple), exactly as the index stores them."""
+    return tuple(_ANALYZER.analyze(text))
+
+
+def _schema():
+    builder = tantivy.SchemaBuilder()
+    builder.add_unsigned_field("pk", indexed=True, fast=True)
+    for name in FIELD_BOOSTS:
+        builder.add_text_field(name, tokenizer_name=ANALYZER)
+    builder.add_text_field("org", tokenizer_name=ANALYZER)
+    # Exact, lower-cased codes and slugs: filters, not words.
+    builder.add_text_field("categories", tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("org_slug", tokenizer_name="raw", index_option="basic")
+    builder.add_integer_field("published", indexed=True, fast=True)  # days since 1970-01-01
+    builder.add_integer_field("featured", indexed=True, fast=True)
+    builder.add_unsigned_field("has_code", indexed=True, fast=True)
+    return builder.build()
+
+
+SCHEMA = _schema()
+
+
+@dataclass
+class IndexRow:
+    """What the index needs of a paper (read by ``corpus.rows``)."""
+
+    pk: int
+    title: str
+    abstract: str = ""
+    authors: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    org_name: str = ""
+    org_slug: str = ""
+    published: dt.date | None = None
+    featured: dt.date | None = None
+    has_code: bool = False
+
+
+def days(day):
+    return (day - EPOCH).days
+
+
+def _document(row):
+    doc = tantivy.Document()
+    doc.add_unsigned("pk", row.pk)
+    doc.add_text("title", row.title)
+    doc.add_text("abstract", row.abstract or "")
+    for name in row.authors:
+        doc.add_text("authors", name)
+    for code in row.categories:
+        doc.add_text("categories", code.lower())
+    if row.org_name:
+        doc.add_text("org", f"{row.org_name} {row.org_slug}")
+        doc.add_text("org_slug", row.org_slug.lower())
+    if row.published:
+        doc.add_integer("published", days(row.published))
+    if row.featured:
+        doc.add_integer("featured", days(row.featured))
+    doc.add_unsigned("has_code", int(row.has_code))
+    return doc
+
+
+def create(rows, path=None, threads=1):
+    """Write ``rows`` into a new index at ``path`` (in memory when None) and return it, committed."""
+    if path is not None:
+        path.mkdir(parents=True, exist_ok=True)
+    index = tantivy.Index(SCHEMA, path=None if path is None else str(path), reuse=False)
+    index.register_tokenizer(ANALYZER, _analyzer())
+    writer = index.writer(heap_size=WRITER_HEAP_BYTES if path else 30_000_000, num_threads=threads)
+    for row in rows:
+        writer.add_document(_document(row))
+    writer.commit()
+    writer.wait_merging_threads()
+    index.reload()
+    return KeywordIndex(index)
+
+
+def open_index(path):
+    index = tantivy.Index.open(str(path))
+    index.register_tokenizer(ANALYZER, _analyzer())
+    return KeywordIndex(index)
+
+
+class KeywordIndex:
+    def __init__(self, index):
+        self.index = index
+        self.searcher = index.searcher()
+
+    @property
+    def num_docs(self):
+        return self.searcher.num_docs
+
+    def top(self, query, limit, offset=0, order_by=None):
+        """``([(pk, score)], total matches)`` for the best ``limit`` hits after ``offset``."""
+        if limit <= 0:
+            return [], self.count(query)
+        kwargs = {"order_by_field": order_by} if order_by else {}
+        result = self.searcher.search(query, limit, count=True, offset=offset, **kwargs)
+        pks = self.searcher.fast_field_values("pk", [address for _, address in result.hits])
+        # Ordered by a field, the "score" is that field's value (None where a paper lacks it).
+        scores = [float("-inf") if score is None else float(score) for score, _ in result.hits]
+        return list(zip(pks, scores, strict=True)), result.count
+
+    def count(self, query):
+        return self.searcher.search(query, 0, count=True).count
+
+    def matching(self, query, pks):
+        """The subset of ``pks`` that ``query`` matches."""
+        if not pks:
+            return set()
+        restricted = Query.boolean_query([(Occur.Must, query), (Occur.Must, pk_set(pks))])
+        hits, _ = self.top(restricted, len(pks))
+        return {pk for pk, _ in hits}
+
+
+def pk_set(pks):
+    return Query.const_score_query(Query.term_set_query(SCHEMA, "pk", sorted(pks)), 0.0)
+
+
+# -- queries ------------------------------------------------------------------------------------
+
+
+def item_query(text, fields=FIELD_BOOSTS):
+    """One word or phrase across ``fields`` (a term, or a phrase when it analyzes to several terms)."""
+    terms = analyze(text)
+    if not terms:
+        return None
+    clauses = []
+    for name, boost in fields.items():
+        single = Query.term_query(SCHEMA, name, terms[0]) if len(terms) == 1 else Query.phrase_query(
+            SCHEMA, name, list(terms))
+        clauses.append((Occur.Should, Query.boost_query(single, boost) if boost != 1.0 else single))
+    return Query.boolean_query(clauses)
+
+
+def text_query(parsed, conjunctive=True):
+    """The scored part: every group must match (or any, when not ``conjunctive``); None if empty."""
+    occur = Occur.Must if conjunctive else Occur.Should
+    clauses = []
+    for group in parsed.groups:
+        alternatives = [q for q in (item_query(item.text) for item in group) if q is not None]
+        if len(alternatives) == 1:
+            clauses.append((occur, alternatives[0]))
+        elif alternatives:
+            clauses.append((occur, Query.boolean_query([(Occur.Should, q) for q in alternatives])))
+    return Query.boolean_query(clauses) if clauses else None
+
+
+def constraint_query(parsed, filters):
+    """The unscored part: field restrictions, exclusions and UI filters; None when there are none."""
+    musts = [q for q in _field_restrictions(parsed) + _filter_queries(filters) if q is not None]
+    must_nots = [q for q in (item_query(item.text, {**FIELD_BOOSTS, "org": 1.0}) for item in parsed.excluded)
+                 if q is not None]
+    if not musts and not must_nots:
+        return None
+    clauses = [(Occur.Must, q) for q in musts] + [(Occur.MustNot, q) for q in must_nots]
+    if not musts:
+        clauses.insert(0, (Occur.Must, Query.all_query()))
+    return Query.const_score_query(Query.boolean_query(clauses), 0.0)
+
+
+def _field_restrictions(parsed):
+    queries = [item_query(name, {"authors": 1.0}) or Query.empty_query() for name in parsed.authors]
+    queries += [Query.term_query(SCHEMA, "categories", code.lower()) for code in parsed.categories]
+    queries += [item_query(org, {"org": 1.0}) or Query.empty_query() for org in parsed.orgs]
+    return queries
+
+
+def _filter_queries(filters):
+    if filters is None:
+        return []
+    queries = []
+    if filters.date_from or filters.date_to:
+        lower = days(filters.date_from) if filters.date_from else None
+        upper = days(filters.date_to) if filters.date_to else None
+        queries.append(Query.range_query(SCHEMA, filters.date_field, FieldType.Integer, lower, upper))
+    if filters.category:
+        queries.append(Query.term_query(SCHEMA, "categories", filters.category.lower()))
+    if filters.organization:
+        queries.append(Query.term_query(SCHEMA, "org_slug", filters.organization.lower()))
+    if filters.has_code:
+        queries.append(Query.term_query(SCHEMA, "has_code", 1))
+    return queries
+
+
+def combine(text, constraint):
+    """``text AND constraint``; either may be None (both None: every document)."""
+    parts = [q for q in (text, constraint) if q is not None]
+    if not parts:
+        return Query.all_query()
+    return parts[0] if len(parts) == 1 else Query.boolean_query([(Occur.Must, q) for q in parts])

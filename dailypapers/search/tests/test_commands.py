@@ -1,0 +1,84 @@
+import io
+
+import pytest
+from django.core.management import call_command
+
+from dailypapers.papers.models import Paper
+from dailypapers.search import jobs, store
+from dailypapers.search.models import PaperEmbedding
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args):
+    out = io.StringIO()
+    call_command(*args, stdout=out, verbosity=0)
+    return out.getvalue()
+
+
+def test_embed_embeds_every_paper_once(corpus, minilm):
+    assert "embedded 6 papers" in run("embed")
+    assert PaperEmbedding.objects.filter(vector__isnull=False).count() == 6
+    assert "embedded 0 papers" in run("embed")
+
+
+def test_two_runs_never_claim_the_same_rows(corpus):
+    jobs.enqueue_missing()
+    alice_token, alice = jobs.claim(4)
+    bob_token, bob = jobs.claim(4)
+    assert len(alice) == 4 and len(bob) == 2
+    assert not {row.pk for row in alice} & {row.pk for row in bob}
+    assert jobs.claim(4)[1] == []  # everything is claimed until the lease runs out
+
+
+def test_a_dead_runs_claims_expire(corpus):
+    from django.utils import timezone
+
+    from dailypapers.search.models import CLAIM_LEASE
+
+    jobs.enqueue_missing()
+    jobs.claim(6)
+    later = timezone.now() + CLAIM_LEASE * 2
+    assert len(jobs.claim(6, now=later)[1]) == 6
+
+
+def test_refresh_queues_papers_whose_text_changed(corpus, minilm):
+    jobs.embed_pending()
+    Paper.objects.filter(arxiv_id="2603.00001").update(title="A different title")
+    assert jobs.mark_changed() == 1
+    assert PaperEmbedding.objects.filter(vector__isnull=True).count() == 1
+    assert jobs.embed_pending() == 1
+
+
+def test_reindex_builds_when_stale_and_is_a_no_op_otherwise(embedded):
+    assert "built gen-000001: 6 papers, 6 vectors" in run("reindex", "--no-onnx")
+    assert "up to date" in run("reindex", "--no-onnx")
+    assert "built gen-000002" in run("reindex", "--no-onnx", "--force")
+
+
+def test_reindex_while_another_build_runs_does_nothing(embedded):
+    with store.writer_lock() as held:
+        assert held
+        assert jobs.reindex_if_stale(force=True) is None
+    assert jobs.reindex_if_stale(force=True) is not None
+
+
+def test_old_generations_are_pruned(embedded, index_dir):
+    for _ in range(4):
+        jobs.reindex_if_stale(force=True)
+    assert sorted(p.name for p in index_dir.glob("gen-*")) == ["gen-000003", "gen-000004"]
+    assert store.current_name() == "gen-000004"
+
+
+def test_the_worker_turns_embed_a_bounded_batch_and_reindex(corpus, minilm, monkeypatch):
+    from dailypapers.search import onnx_export
+
+    monkeypatch.setattr(jobs, "WORKER_EMBED_LIMIT", 4)
+    assert jobs.run_embed() == 4
+    assert jobs.run_embed() == 2
+
+    def broken():
+        raise RuntimeError("no exporter here")
+
+    monkeypatch.setattr(onnx_export, "ensure", broken)
+    assert jobs.run_reindex().vectors == 6  # a failed export never blocks the index
