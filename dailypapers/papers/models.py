@@ -121,6 +121,16 @@ class Paper(models.Model):
         return self.category_codes.split()
 
     @property
+    def cross_listed_from(self):
+        """The home category of a paper that reached this site's categories (ARXIV_CATEGORIES) as an
+        arXiv cross-list, else None: arXiv lists the primary category first."""
+        codes = self.categories
+        followed = set(settings.ARXIV_CATEGORIES)
+        if codes and codes[0] not in followed and followed.intersection(codes[1:]):
+            return codes[0]
+        return None
+
+    @property
     def upvotes(self):
         return self.hf_upvotes + self.local_upvotes
 

@@ -192,3 +192,11 @@ def test_an_empty_site_shows_the_first_syncs_progress(client):
     assert "3 of 22 days" in body and "<progress" in body
     SourceState.objects.filter(name="hf").update(running_since=None, last_error="HTTP 503")
     assert "last attempt to fetch papers failed" in client.get("/").content.decode()
+
+
+def test_a_cross_listed_paper_says_where_it_comes_from(client, settings):
+    settings.ARXIV_CATEGORIES = ["cs.CL"]
+    upsert_papers([PaperRecord(arxiv_id="2603.00001", title="Cross", categories=["stat.ML", "cs.CL"]),
+                   PaperRecord(arxiv_id="2603.00002", title="Home", categories=["cs.CL", "stat.ML"])])
+    assert "Cross-listed from stat.ML" in client.get("/papers/2603.00001").content.decode()
+    assert "Cross-listed" not in client.get("/papers/2603.00002").content.decode()
