@@ -56,14 +56,18 @@ def _secret_key():
         return os.environ["SECRET_KEY"]
     path = HOME / "secret_key"
     if not path.exists():
-        # O_EXCL: two processes starting at once must not each write a different key.
+        # Written aside, then linked into place: two processes starting at once each try, exactly one
+        # link succeeds, and nobody ever reads a file that exists but is still empty.
+        tmp = HOME / f".secret_key.{os.getpid()}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(50))
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.link(tmp, path)
         except FileExistsError:
             pass
-        else:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_urlsafe(50))
+        finally:
+            tmp.unlink()
     return path.read_text().strip()
 
 
