@@ -20,7 +20,7 @@ import logging
 from dataclasses import dataclass, field
 from itertools import islice
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 
 from dailypapers.lib.text import slug_for
 
@@ -67,6 +67,21 @@ def upsert_papers(records, batch_size=BATCH_SIZE):
     while batch := list(islice(iterator, batch_size)):
         result.add(_upsert_batch_or_split(batch))
     return result
+
+
+# After a bulk load PostgreSQL's planner still believes the tables are empty until autovacuum analyzes
+# them (and never, inside the loading transaction): refresh its statistics past this many new papers.
+ANALYZE_AFTER_CREATED = 1000
+PAPER_TABLES = ("papers_paper", "papers_paperauthor", "papers_author", "papers_submission",
+                "papers_organization", "papers_paperversion")
+
+
+def refresh_statistics(result):
+    """ANALYZE the paper tables on PostgreSQL after a large load (SQLite plans well without)."""
+    if connection.vendor != "postgresql" or result.created < ANALYZE_AFTER_CREATED:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(PAPER_TABLES))
 
 
 def _upsert_batch_or_split(batch):

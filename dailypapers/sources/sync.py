@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from dailypapers.lib import calendar
 from dailypapers.papers.records import RecordError
-from dailypapers.papers.upsert import UpsertResult, upsert_papers
+from dailypapers.papers.upsert import UpsertResult, refresh_statistics, upsert_papers
 
 from .models import SourceState
 
@@ -184,6 +184,7 @@ def run_source(name, *, force=False, now=None, source=None):
                       next_due_at=state.next_due_at if isinstance(exc, SystemExit) else retry)
         raise
     state.release(counts=counts_of(result), next_due_at=source.next_due(now))
+    refresh_statistics(result)
     return result
 
 

@@ -5,7 +5,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from dailypapers.papers.upsert import BATCH_SIZE, upsert_papers
+from dailypapers.papers.upsert import BATCH_SIZE, refresh_statistics, upsert_papers
 from dailypapers.sources.files import ParseProblem, read_paths
 
 MAX_PROBLEMS_SHOWN = 50
@@ -26,6 +26,7 @@ class Command(BaseCommand):
         problems = []
         records = self._records(paths, problems, progress=not no_progress and sys.stderr.isatty())
         result = upsert_papers(records, batch_size=batch_size)
+        refresh_statistics(result)
         problems += [ParseProblem(origin, reason) for origin, reason in result.rejected]
         self._report(result, problems)
         if result.total == 0 and problems:
