@@ -32,15 +32,19 @@ def _period_url(period):
     return reverse(f"papers:{period.kind}", args=[period.key])
 
 
-def _latest_day():
-    today = calendar.current_feed_day()
-    return Submission.objects.filter(feed_day__lte=today, paper__hidden=False).aggregate(day=Max("feed_day"))["day"]
+def _latest_day(request):
+    """The latest feed day with papers, read once per request (the cache key and the page both need it)."""
+    if not hasattr(request, "latest_feed_day"):
+        today = calendar.current_feed_day()
+        visible = Submission.objects.filter(feed_day__lte=today, paper__hidden=False)
+        request.latest_feed_day = visible.aggregate(day=Max("feed_day"))["day"]
+    return request.latest_feed_day
 
 
 def _latest_topics(request):
     if request.GET.get("q", "").strip() or request.GET.get("date"):
         return None
-    day = _latest_day()
+    day = _latest_day(request)
     return [f"day:{day.isoformat()}" if day else "latest:none"]
 
 
@@ -61,7 +65,7 @@ def latest(request):
             return redirect(_period_url(periods.parse_day(picked)))
         except periods.BadPeriod:
             pass
-    return _feed(request, periods.day(_latest_day() or calendar.current_feed_day()), is_latest=True)
+    return _feed(request, periods.day(_latest_day(request) or calendar.current_feed_day()), is_latest=True)
 
 
 @require_GET
