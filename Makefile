@@ -39,7 +39,7 @@ bench-import: venv
 	scripts/with-postgres sh -c 'BENCH_POSTGRES_URL="$$DATABASE_URL" $(BIN)/python bench/import.py'
 
 bench-http: venv
-	$(BIN)/python bench/http.py
+	$(BIN)/python bench/throughput.py
 
 clean:
 	rm -rf $(VENV) var

@@ -30,9 +30,6 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-# bench/http.py would shadow the standard library's http package: keep bench/ off the import path.
-if sys.path and Path(sys.path[0]).resolve() == REPO / "bench":
-    sys.path.pop(0)
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "hf-daily-papers.jsonl.gz"
 VECTOR_CACHE = Path(tempfile.gettempdir()) / "dailypapers-bench"
 UPVOTES_PER_ACCOUNT = 3

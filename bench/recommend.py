@@ -50,9 +50,6 @@ SEED = 20260301
 
 
 def setup_django():
-    # This folder holds bench/http.py, which would shadow the standard library's http package.
-    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-    sys.path.insert(0, str(REPO))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dailypapers.settings")
     os.environ.setdefault("DAILYPAPERS_HOME", str(Path(tempfile.gettempdir()) / "dailypapers-bench" / "home"))
     import django

@@ -28,8 +28,6 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-# Run as a script, Python puts bench/ first on the path, where bench/http.py would shadow the stdlib.
-sys.path[:] = [str(REPO)] + [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 SHARED = Path(os.environ.get("DAILYPAPERS_SHARED") or REPO.parent / "shared")
 LISTINGS = SHARED / "data" / "arxiv-listings.jsonl.gz"
 SWAP_FRACTION = 0.2

@@ -33,8 +33,6 @@ LISTINGS = SHARED / "data" / "arxiv-listings.jsonl.gz"
 MIN_TAGGED = 3
 SEED = 4
 
-# Run as a script, Python puts bench/ first on the path, where bench/http.py would shadow the stdlib.
-sys.path[:] = [str(REPO)] + [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dailypapers.settings")
 
 

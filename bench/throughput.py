@@ -4,7 +4,7 @@ For each URL: requests/s, p50 and p99 latency and errors at 32 concurrent connec
 loopback), beside a static file served by the same server as the ceiling — all in one run, once with
 the page cache on and once with it off.
 
-    python bench/http.py [--seconds 10] [--connections 32]     # needs `wrk` (apt-get install wrk)
+    python bench/throughput.py [--seconds 10] [--connections 32]     # needs `wrk` (apt-get install wrk)
 """
 
 import argparse
