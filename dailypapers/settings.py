@@ -235,9 +235,12 @@ FEED_PAGE_SIZE = envint("FEED_PAGE_SIZE", 50)
 # The derived index directory; empty means $DAILYPAPERS_HOME/index (resolved when used, so tests move it).
 SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", "")
 SEARCH_PAGE_SIZE = envint("SEARCH_PAGE_SIZE", 20)
-# Document embedding: input length in tokens and precision ("fp32" or "bf16"); see docs/search.md.
-SEARCH_EMBED_MAX_TOKENS = envint("SEARCH_EMBED_MAX_TOKENS", 128)
+# Document embedding (docs/search.md): runtime "torch" (precision "bf16" or "fp32") or "onnx" ("int8" or
+# "fp32"), input length in tokens, threads per `embed` process (1: a second process uses the other core).
+SEARCH_EMBED_RUNTIME = os.environ.get("SEARCH_EMBED_RUNTIME", "torch")
 SEARCH_EMBED_PRECISION = os.environ.get("SEARCH_EMBED_PRECISION", "bf16")
+SEARCH_EMBED_MAX_TOKENS = envint("SEARCH_EMBED_MAX_TOKENS", 128)
+SEARCH_EMBED_THREADS = envint("SEARCH_EMBED_THREADS", 1)
 # Query encoding: "auto" (ONNX once `reindex` has exported and verified it, else torch), "onnx", "torch".
 SEARCH_QUERY_RUNTIME = os.environ.get("SEARCH_QUERY_RUNTIME", "auto")
 SEARCH_QUERY_THREADS = envint("SEARCH_QUERY_THREADS", 2)
@@ -250,6 +253,9 @@ SEARCH_HNSW_EXPANSION = envint("SEARCH_HNSW_EXPANSION", 128)
 # Anonymous reads of /api/, /feeds/ and /papers/<id>.md: requests per client IP per window (seconds).
 API_RATE_LIMIT = envint("API_RATE_LIMIT", 500)
 API_RATE_WINDOW_S = envint("API_RATE_WINDOW_S", 300)
+# Requests carrying a live API token (reads and writes) count per token instead, in a larger bucket.
+API_TOKEN_RATE_LIMIT = envint("API_TOKEN_RATE_LIMIT", 2500)
+API_TOKEN_RATE_WINDOW_S = envint("API_TOKEN_RATE_WINDOW_S", 300)
 
 # -- community: accounts, submissions, comments ------------------------------------------------------
 LOGIN_URL = "accounts:login"

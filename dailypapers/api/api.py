@@ -6,14 +6,15 @@ the handlers below, which answer in the shape the request's path calls for (``er
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from ninja import NinjaAPI
-from ninja.errors import HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from dailypapers.search.api_router import router as search_router
 
-from . import hf, v1
-from .errors import ApiError, error_response, validation_message
+from . import hf, v1, v1_writes
+from .errors import ApiError, error_response, unauthorized, validation_message
 
 log = logging.getLogger(__name__)
 
@@ -26,13 +27,21 @@ Read the papers of this site.
   with offsets. Errors:
   `{"error": {"code": "...", "message": "..."}}`.
 
-Anonymous clients may make a limited number of requests per window (see the `RateLimit-*` headers);
-beyond it the answer is 429 with `Retry-After`. Every successful read has an `ETag` and a
+Writes (upvote, submit, comment, save) take a personal API token, made on the site's settings page:
+`Authorization: Bearer dp_...`. Only that header is read, never the session cookie, so writes need no
+CSRF token; a missing or wrong token is a 401 with `WWW-Authenticate: Bearer`, a token of a suspended
+account a 403. Reads need no token; one sent with a read must be live too.
+
+Anonymous clients may make a limited number of requests per window per address, token holders a
+larger number per token (see the `RateLimit-*` headers); writes also meet the site's own per-action
+limits. Beyond a limit the answer is 429 with `Retry-After`. Every successful read has an `ETag` and a
 `Last-Modified` and answers 304 to a current `If-None-Match` / `If-Modified-Since`.
 """
 
 api = NinjaAPI(title="Daily Papers API", version="1", description=DESCRIPTION, urls_namespace="api")
 api.add_router("/", hf.router)
+# Before v1's reads: "/papers/{path:arxiv_id}" there would otherwise also match ".../upvote".
+api.add_router("/v1", v1_writes.router)
 api.add_router("/v1", v1.router)
 # Search's own router (owned by the search app), serializing papers with v1's PaperOut.
 api.add_router("/v1/search", search_router)
@@ -40,7 +49,20 @@ api.add_router("/v1/search", search_router)
 
 @api.exception_handler(ApiError)
 def api_error(request, exc):
-    return error_response(request, exc.status, exc.code, exc.message)
+    return error_response(request, exc.status, exc.code, exc.message, exc.headers)
+
+
+@api.exception_handler(AuthenticationError)
+def no_credentials(request, exc):
+    # Reached without a bearer token (a wrong one is refused before the route: see http.py).
+    missing = unauthorized("This needs an API token: send `Authorization: Bearer <token>` (make one on the "
+                           "site's settings page). A session cookie is not accepted here.")
+    return api_error(request, missing)
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request, exc):
+    return error_response(request, 413, "payload_too_large", "The request body is too large.")
 
 
 @api.exception_handler(ValidationError)

@@ -1,10 +1,17 @@
 """What every public read (API, feeds, Markdown) gets around its view: a rate limit, CORS, HEAD, and
-conditional GET (ETag / Last-Modified with 304).
+conditional GET (ETag / Last-Modified with 304); and what the API's writes get: the same rate limit and
+CORS, and a cap on the request body.
 
 The ETag is a hash of the body, so it is right whatever the view read. Last-Modified is when this
 URL's body last changed as far as the shared cache has seen: the first time a body with a new hash was
 served. Nothing in the database can say that (an upvote does not touch ``Paper.updated_at``), and a
 guess that is too old would make a client keep a stale copy after a 304.
+
+Rate limits: a request with a live API token counts in that token's bucket (``API_TOKEN_RATE_LIMIT``),
+any other in its address's (``API_RATE_LIMIT``). Under ``/api/v1/`` a token that is wrong is a 401 and
+one of a disabled account a 403, whatever the method: a client that sent credentials wants to know
+they failed rather than be served as anonymous. Elsewhere (the Hugging Face-compatible paths, feeds) a
+foreign token is ignored: ``huggingface_hub`` sends its own ``hf_…`` token to any endpoint.
 """
 
 import hashlib
@@ -17,41 +24,85 @@ from django.http import HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
+from dailypapers.accounts import api_auth
 from dailypapers.lib import ratelimit
 
-from .errors import error_response
+from .errors import V1_PREFIX, ApiError, error_response, unauthorized
 
 READ_METHODS = ("GET", "HEAD")
+BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 EXPOSED_HEADERS = ", ".join([
     "ETag", "Last-Modified", "Link", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset",
+    "WWW-Authenticate",
 ])
+READ_HEADERS = "If-None-Match, If-Modified-Since"
 PREFLIGHT_MAX_AGE_S = 24 * 3600
 # How long the cache remembers when a URL's body last changed; forgetting only costs a full response.
 LAST_MODIFIED_MEMORY_S = 7 * 24 * 3600
+# The largest JSON body a write takes: a comment at its 5,000-character limit written entirely as
+# escaped surrogate pairs (12 bytes a character) is 60 kB. Larger bodies are refused unread.
+MAX_BODY_BYTES = 128 * 1024
 
 
-def public_read(view, bucket="api"):
-    """Wrap a view that anyone may read, from any origin, within the anonymous rate limit."""
+def public_read(view, bucket="api", routed=False):
+    """Wrap a view that anyone may call, from any origin, within the rate limit.
+
+    ``routed`` views are the NinjaAPI's: they answer a preflight with their own methods (the writes
+    among them need ``Authorization`` and ``Content-Type``)."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if _is_preflight(request):
-            return _preflight()
-        verdict = ratelimit.hit(bucket, ratelimit.client_ip(request), settings.API_RATE_LIMIT,
-                                settings.API_RATE_WINDOW_S)
-        response = _respond(view, request, args, kwargs) if verdict.allowed else _refused(request, verdict)
+            return _preflight(_route_methods(view, request, args, kwargs) if routed else READ_METHODS)
+        found = api_auth.credential(request)
+        verdict, window = _count(request, bucket, found)
+        if not verdict.allowed:
+            response = _refused(request, verdict, window)
+        elif refusal := _refusal(request, found):
+            response = error_response(request, refusal.status, refusal.code, refusal.message, refusal.headers)
+        else:
+            response = _respond(view, request, args, kwargs)
+        # setdefault: a 429 of a per-action limit (votes, comments…) keeps that limit's headers.
         for name, value in verdict.headers().items():
-            response[name] = value
-        if request.method in READ_METHODS:
-            response["Access-Control-Allow-Origin"] = "*"
-            response["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+            response.setdefault(name, value)
+        response["Access-Control-Allow-Origin"] = "*"
+        response["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
         return response
 
     return wrapper
 
 
-def _refused(request, verdict):
-    message = f"Too many requests: {verdict.limit} per {settings.API_RATE_WINDOW_S} s. Retry later."
+def _count(request, bucket, found):
+    """Count the request in its token's bucket when it has a live token, else in its address's;
+    ``(verdict, window in seconds)``."""
+    if found is not None and found.user is not None:
+        limit, window, bucket, ident = (settings.API_TOKEN_RATE_LIMIT, settings.API_TOKEN_RATE_WINDOW_S,
+                                        f"{bucket}-token", found.ident)
+    else:
+        limit, window, ident = settings.API_RATE_LIMIT, settings.API_RATE_WINDOW_S, ratelimit.client_ip(request)
+    return ratelimit.hit(bucket, ident, limit, window), window
+
+
+def _refusal(request, found):
+    """The ApiError that stops this request before its view runs, or None."""
+    if request.method in BODY_METHODS and _content_length(request) > MAX_BODY_BYTES:
+        return ApiError(413, "payload_too_large", f"The request body is over {MAX_BODY_BYTES} bytes.")
+    if found is None or found.refusal is None or not request.path.startswith(V1_PREFIX):
+        return None
+    if found.refusal == "disabled":
+        return api_auth.disabled()
+    return unauthorized("The API token is not valid: it was revoked, or never issued here.", invalid_token=True)
+
+
+def _content_length(request):
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def _refused(request, verdict, window):
+    message = f"Too many requests: {verdict.limit} per {window} s. Retry later."
     return error_response(request, 429, "rate_limited", message)
 
 
@@ -104,10 +155,25 @@ def _is_preflight(request):
     return request.method == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in request.META
 
 
-def _preflight():
+def _route_methods(view, request, args, kwargs):
+    """The methods a NinjaAPI route answers: asked with OPTIONS, which none of its operations takes,
+    ninja runs nothing and lists them in the 405's ``Allow``."""
+    response = view(request, *args, **kwargs)
+    if response.status_code != 405:
+        return READ_METHODS
+    return tuple(m.strip() for m in response.get("Allow", "").split(",") if m.strip()) or READ_METHODS
+
+
+def _preflight(methods):
+    writes = any(method in BODY_METHODS for method in methods)
+    if "GET" in methods and "HEAD" not in methods:
+        methods = (*methods, "HEAD")
+    order = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
     response = HttpResponse(status=204)
     response["Access-Control-Allow-Origin"] = "*"
-    response["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
-    response["Access-Control-Allow-Headers"] = "If-None-Match, If-Modified-Since"
+    response["Access-Control-Allow-Methods"] = ", ".join([m for m in order if m in methods] + ["OPTIONS"])
+    # A bearer token may ride on any request (reads count in its bucket); only writes send a body.
+    headers = [READ_HEADERS, "Authorization"] + (["Content-Type"] if writes else [])
+    response["Access-Control-Allow-Headers"] = ", ".join(headers)
     response["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE_S)
     return response

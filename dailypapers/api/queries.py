@@ -25,15 +25,20 @@ NO_DATE = dt.date(1, 1, 1)
 
 
 def visible_paper(text):
-    """The visible paper an id (any version, or an arXiv URL) names; ApiError(404) otherwise."""
+    """The visible paper an id (any version, or an arXiv URL) names, ready for cards; ApiError(404) otherwise."""
+    return paper(text, Paper.objects.visible().for_cards())
+
+
+def paper(text, papers=None):
+    """The paper of ``papers`` (default: the visible ones) that ``text`` names; ApiError(404) otherwise."""
     try:
         arxiv_id = arxiv_ids.normalize(text)
     except arxiv_ids.InvalidArxivId:
         raise ApiError(404, "not_found", f"not an arXiv id: {text[:80]!r}") from None
-    paper = Paper.objects.visible().for_cards().filter(arxiv_id=arxiv_id).first()
-    if paper is None:
+    found = (Paper.objects.visible() if papers is None else papers).filter(arxiv_id=arxiv_id).first()
+    if found is None:
         raise ApiError(404, "not_found", f"paper {arxiv_id} not found")
-    return paper
+    return found
 
 
 def one_period(day=None, week=None, month=None):

@@ -4,6 +4,7 @@
 from functools import wraps
 
 from django.urls import path, re_path
+from django.views.decorators.csrf import csrf_exempt
 
 from .api import api
 from .errors import error_response
@@ -12,9 +13,10 @@ from .markdown import paper_markdown
 
 
 def _public(patterns):
-    """Every route of the API — docs and schema included — is a public read (see ``http.py``)."""
+    """Every route of the API — docs and schema included — goes through ``http.py``'s wrapper: the rate
+    limit, CORS, conditional GET for reads; writes need a token besides (``v1_writes.py``)."""
     for pattern in patterns:
-        pattern.callback = public_read(_shaped_405(pattern.callback))
+        pattern.callback = public_read(_shaped_405(pattern.callback), routed=True)
     return patterns
 
 
@@ -33,6 +35,7 @@ def _shaped_405(view):
     return wrapper
 
 
+@csrf_exempt  # answers every method with a 404 and changes nothing; a POST gets the API's 404 too
 def unknown(request, rest=""):
     return error_response(request, 404, "not_found", f"no such endpoint: {request.path}")
 
@@ -41,8 +44,9 @@ _patterns, _app, _namespace = api.urls
 
 urlpatterns = [
     path("api/", (_public(_patterns), _app, _namespace)),
-    # Unknown paths under /api/ answer in the API's error shape, not with the site's HTML page.
-    re_path(r"^api/(?P<rest>.*)$", public_read(unknown)),
+    # Unknown paths under /api/ answer in the API's error shape, not with the site's HTML page. [\s\S]:
+    # a path may hold an encoded newline (%0A), which "." does not match.
+    re_path(r"^api/(?P<rest>[\s\S]*)$", public_read(unknown)),
     # Old-style ids have a slash (astro-ph/0601001.md).
     re_path(r"^papers/(?P<arxiv_id>.+)\.md$", public_read(paper_markdown), name="paper-markdown"),
 ]

@@ -1,5 +1,5 @@
-"""``/api/v1``: papers (list, filter, get), feed days, organizations, authors and public collections,
-read-only for now.
+"""``/api/v1`` reads: papers (list, filter, get), feed days, organizations, authors and public
+collections. The writes (and a paper's comments) are in ``v1_writes.py``.
 
 Lists page with opaque cursors (``cursors.py``); every error is ``{"error": {"code", "message"}}``.
 """
@@ -33,7 +33,8 @@ router = Router(tags=["v1"])
 SLUG = r"^[-\w]+$"
 # Django's user names ([\w.@+-]), and Hugging Face's.
 USER_NAME = r"^[\w.@+\-]{1,150}$"
-ERRORS = {400: ErrorOut, 404: ErrorOut, 429: ErrorOut}
+# 401/403: a read needs no token, but one sent must be live and its account active (see http.py).
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut}
 
 
 def responses(ok):

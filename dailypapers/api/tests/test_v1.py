@@ -237,6 +237,6 @@ def test_the_openapi_schema_documents_v1_and_the_hugging_face_endpoints(client):
                  "/api/papers/search", "/api/papers/{arxiv_id}"]:
         assert path in schema["paths"], path
     responses = schema["paths"]["/api/v1/papers"]["get"]["responses"]
-    assert set(responses) == {"200", "400", "404", "429"}
+    assert set(responses) == {"200", "400", "401", "403", "404", "429"}  # 401/403: a token sent must be live
     assert schema["components"]["schemas"]["PaperOut"]["additionalProperties"] is False
     assert client.get("/api/docs").status_code == 200
