@@ -6,6 +6,7 @@ suspension mark set by moderators, notification preferences, and API tokens (``A
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -63,6 +64,9 @@ def hash_token(raw):
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+
+
 class ApiTokenQuerySet(models.QuerySet):
     def authenticate(self, raw):
         """The active user owning the raw token, or None; records when the token was last used."""
@@ -71,7 +75,11 @@ class ApiTokenQuerySet(models.QuerySet):
         token = self.select_related("user").filter(token_hash=hash_token(raw)).first()
         if token is None or not token.user.is_active:
             return None
-        self.filter(pk=token.pk).update(last_used_at=timezone.now())
+        now = timezone.now()
+        # "Last used" to the minute is all the settings page shows; writing it on every request would
+        # make each token read a database write (a write lock on SQLite).
+        if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_RESOLUTION:
+            self.filter(pk=token.pk).update(last_used_at=now)
         return token.user
 
 
