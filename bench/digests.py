@@ -1,9 +1,12 @@
 """Digest throughput: N subscribers (default 100,000) over the real Hugging Face papers, mailed to a
 local SMTP sink.
 
-    python bench/digests.py [--subscribers N] [--senders K] [--account-share F] [--data PATH]
+    python bench/digests.py [--subscribers N] [--connections C] [--senders K] [--account-share F] [--data PATH]
+                            [--postgres URL] [--profile PREFIX]
+    scripts/with-postgres sh -c '.venv/bin/python bench/digests.py --postgres "$DATABASE_URL"'
 
-In a throwaway DAILYPAPERS_HOME on the SQLite default: imports the 9,877-paper JSONL with its
+In a throwaway DAILYPAPERS_HOME on the SQLite default (with ``--postgres URL``: in a fresh database
+created beside the one URL names, dropped afterwards): imports the 9,877-paper JSONL with its
 all-MiniLM-L6-v2 vectors (the cache bench/recommend.py writes under $TMPDIR/dailypapers-bench, else
 computed once by the search embedder), creates N confirmed subscribers all due at one Monday slot (a
 fifth weekly, a tenth with a category or keyword focus, one in fifty following an organization, and
@@ -12,13 +15,18 @@ For-you recommender picks papers for them), starts an aiosmtpd sink in its own p
 port, then times the two phases of one `send_digests` pass:
 
 - built: claim (conditional UPDATE) + choose the papers + write the outbox row and sent-paper log;
-- sent: lease + render (text and HTML) + SMTP over one reused connection + mark sent; with
-  ``--senders K`` by K processes at once (as K overlapping cron runs would), each with its own
-  connection.
+- sent: lease + render (text and HTML) + SMTP over ``--connections C`` reused connections (the
+  command's default unless given) + mark sent; with ``--senders K`` by K processes at once (as K
+  overlapping cron runs would), each with its own connections.
+
+``--profile PREFIX`` writes cProfile stats of each phase (this process only) to PREFIX-build.prof
+and PREFIX-send.prof; the profiler slows the run several times over, so its timings are not the
+bench's figures.
 
 """
 
 import argparse
+import contextlib
 import datetime as dt
 import io
 import multiprocessing
@@ -27,7 +35,9 @@ import resource
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "hf-daily-papers.jsonl.gz"
@@ -74,8 +84,10 @@ def start_sink():
     return process, receive.recv(), stop, counts
 
 
-def setup_django(home, port):
+def setup_django(home, port, database_url=None):
     os.environ.pop("DATABASE_URL", None)
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
     os.environ.update({"DAILYPAPERS_HOME": home, "DJANGO_SETTINGS_MODULE": "dailypapers.settings",
                        "EMAIL_URL": f"smtp://127.0.0.1:{port}", "SITE_URL": "https://papers.example.org",
                        "LOG_LEVEL": "WARNING"})
@@ -83,6 +95,27 @@ def setup_django(home, port):
     import django
 
     django.setup()
+
+
+@contextlib.contextmanager
+def fresh_database(url):
+    """A new empty PostgreSQL database beside the one in ``url`` (None: SQLite, nothing to do)."""
+    if not url:
+        yield None
+        return
+    import psycopg
+
+    name = f"bench_digests_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 def load(data):
@@ -179,10 +212,18 @@ def subscribers(count, slot, account_share):
                                 for s in created[4::50])
 
 
-def timed(function):
-    """(result, wall seconds, CPU seconds of this process and of the children it waited for)."""
+def timed(function, profile=None):
+    """(result, wall seconds, CPU seconds of this process and of the children it waited for);
+    with ``profile`` (a path), cProfile stats of this process are written there."""
     started, cpu = time.perf_counter(), cpu_seconds()
-    result = function()
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        result = profiler.runcall(function)
+        profiler.dump_stats(profile)
+    else:
+        result = function()
     return result, time.perf_counter() - started, cpu_seconds() - cpu
 
 
@@ -212,14 +253,17 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--subscribers", type=int, default=100_000)
     parser.add_argument("--senders", type=int, default=1, help="processes sending at once")
+    parser.add_argument("--connections", type=int, default=None, help="SMTP connections per sending process")
     parser.add_argument("--account-share", type=float, default=0.1, help="share of account holders (picks)")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--postgres", metavar="URL", help="run on PostgreSQL, in a fresh database beside URL's")
+    parser.add_argument("--profile", type=Path, help="write cProfile stats of each phase to PROFILE-build/-send.prof")
     args = parser.parse_args()
     if not args.data.exists():
         sys.exit(f"no data at {args.data}")
     sink_process, port, stop, counts = start_sink()
-    with tempfile.TemporaryDirectory(prefix="bench-digests-") as home:
-        setup_django(home, port)
+    with tempfile.TemporaryDirectory(prefix="bench-digests-") as home, fresh_database(args.postgres) as url:
+        setup_django(home, port, url)
         run(args, counts)
     stop.set()
     sink_process.join(10)
@@ -229,6 +273,7 @@ def run(args, counts):
     from django.db import connection
 
     from dailypapers.digests import clock
+    from dailypapers.digests.management.commands import send_digests
     from dailypapers.digests.management.commands.send_digests import Command
     from dailypapers.digests.models import Digest, SentPaper
 
@@ -239,13 +284,15 @@ def run(args, counts):
     now = slot + dt.timedelta(minutes=5)
     clock.now = lambda: now  # the clock seam: the pass runs "at" the slot
     command = Command(stdout=io.StringIO(), stderr=io.StringIO())
+    command.connections = args.connections
     print(f"{connection.vendor}, {os.cpu_count()} cores; {args.data.name} imported in {import_s:.1f} s; "
           f"{args.subscribers:,} subscribers created in {create_s:.1f} s; slot {slot:%a %Y-%m-%d %H:%M} UTC")
 
     queued, build_s, build_cpu = timed(lambda: sum(command.handle_batch(chunk, now)
-                                                   for chunk in command.due_chunks(now)))
+                                                   for chunk in command.due_chunks(now)),
+                                       phase_profile(args, "build"))
     sink_cpu_before = counts[2]
-    sent, send_s, send_cpu = timed(lambda: send(command, now, args.senders))
+    sent, send_s, send_cpu = timed(lambda: send(command, now, args.senders), phase_profile(args, "send"))
     time.sleep(1)  # let the sink record its CPU time
     received, size, sink_cpu = counts[0], counts[1], (counts[2] - sink_cpu_before) / 1e6
 
@@ -253,7 +300,8 @@ def run(args, counts):
     print(f"built  {queued:>7,} digests ({with_picks:,} with picks) in {build_s:6.1f} s = "
           f"{queued / build_s:6.0f} digests/s "
           f"(CPU {build_cpu:.1f} s = {queued / build_cpu:.0f}/CPU-s; {SentPaper.objects.count():,} sent-paper rows)")
-    senders = f"{args.senders} process{'es' * (args.senders > 1)}"
+    connections = args.connections or send_digests.CONNECTIONS
+    senders = f"{args.senders} process{'es' * (args.senders > 1)} x {connections} connections"
     print(f"sent   {sent:>7,} digests by {senders} in {send_s:6.1f} s = {sent / send_s:6.0f} digests/s "
           f"(CPU {send_cpu:.1f} s = {sent / send_cpu:.0f}/CPU-s; sink received {received:,}, "
           f"{size / max(received, 1) / 1024:.1f} KiB each, using {sink_cpu:.1f} CPU-s)")
@@ -261,6 +309,10 @@ def run(args, counts):
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     if received != sent or Digest.objects.exclude(status="sent").exists():
         sys.exit("MISMATCH between the outbox, the command's count and the sink")
+
+
+def phase_profile(args, phase):
+    return f"{args.profile}-{phase}.prof" if args.profile else None
 
 
 def peak_rss_mib():

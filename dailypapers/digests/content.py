@@ -1,9 +1,10 @@
 """What goes into a subscriber's digest: the period's top papers by trending, within their focus,
 never a paper they were already sent, and "Picked for you" for account holders.
 
-"Picked for you" comes from the recommender (personal_picks). A ``DigestBuilder`` lives for one run
-and ranks each (period, focus) once: subscribers sharing a focus (most have none) share the ranking,
-and what a batch of subscribers was already sent is read in one query.
+"Picked for you" comes from the recommender (personal_picks), asked once per batch of subscribers
+for all the account holders in it. A ``DigestBuilder`` lives for one run and ranks each (period,
+focus) once: subscribers sharing a focus (most have none) share the ranking, and what a batch of
+subscribers was already sent is read in one query.
 """
 
 import datetime as dt
@@ -23,20 +24,26 @@ from .schedule import MAX_PERIOD_DAYS
 log = logging.getLogger(__name__)
 
 
-def personal_picks(user, period, exclude_ids, limit, embeddings=None):
-    """THE integration point with the recommender ("For you", ``dailypapers.papers.recommend``): ids
-    of up to ``limit`` papers picked for ``user`` in the 30 days before ``period``'s slot, best first,
-    none in ``exclude_ids``. A user with no signal yet (cold start) gets none, and the "Picked for
-    you" section is absent. The caller still drops what the subscriber was sent before.
+def personal_picks(users, period, exclude, limit, embeddings=None):
+    """THE integration point with the recommender ("For you", ``dailypapers.papers.recommend``):
+    ``{user id: ids of up to limit papers}`` picked for each of ``users`` in the 30 days before
+    ``period``'s slot, best first, none in ``exclude[user id]``. All of them are ranked in one batch
+    (``recommend.rank_many``: the picks ``recommend`` would give each alone). A user with no signal yet
+    (cold start) gets none, and the "Picked for you" section is absent. The caller still drops what
+    the subscriber was sent before.
 
-    A failing recommender costs the picks, never the digest: the error is logged and [] returned."""
+    A failing recommender costs the picks, never the digest: a batch that fails is retried one user at
+    a time, so only the user it fails for loses their picks (the error is logged)."""
     try:
-        picks = recommend.recommend(user, limit=limit, now=period.slot, exclude=exclude_ids,
-                                    embeddings=embeddings)
+        ranked = recommend.rank_many([user.pk for user in users], limit=limit, now=period.slot,
+                                     embeddings=embeddings, exclude=exclude)
     except Exception:  # the digest's top papers must go out whatever happens to the picks
-        log.exception("personal picks failed for user %s", user.pk)
-        return []
-    return [pick.paper.pk for pick in picks]
+        if len(users) > 1:
+            return {pk: ids for user in users
+                    for pk, ids in personal_picks([user], period, exclude, limit, embeddings).items()}
+        log.exception("personal picks failed for user %s", users[0].pk)
+        return {users[0].pk: []}
+    return {user_id: [pick.paper_id for pick in picks] for user_id, picks in ranked.items()}
 
 
 class MemoizedEmbeddings:
@@ -88,33 +95,60 @@ class DigestBuilder:
         return self._rankings[key]
 
     def choose_many(self, pairs):
-        """``{subscription pk: (top ids, pick ids)}`` for (subscription, period) pairs."""
+        """``{subscription pk: (top ids, pick ids)}`` for (subscription, period) pairs; both empty:
+        nothing new. What the subscribers were already sent is read in one query for all of them."""
         windows = {sub.pk: self._window(self.ranking(period, sub.focus), 0, self.size) for sub, period in pairs}
-        sent = defaultdict(set)
-        rows = SentPaper.objects.filter(subscription_id__in=list(windows),
-                                        paper_id__in={pk for window in windows.values() for pk in window})
-        for subscription_id, paper_id in rows.values_list("subscription_id", "paper_id"):
-            sent[subscription_id].add(paper_id)
-        return {sub.pk: self.choose(sub, period, first_window_sent=sent[sub.pk]) for sub, period in pairs}
+        sent = self._sent_among([sub for sub, _ in pairs], {pk for window in windows.values() for pk in window})
+        top = {sub.pk: self._fresh(sub, self.ranking(period, sub.focus), self.size, sent[sub.pk])
+               for sub, period in pairs}
+        picks = self._picks_many([(sub, period) for sub, period in pairs if sub.user_id], top) if self.picks else {}
+        return {sub.pk: (top[sub.pk], picks.get(sub.pk, [])) for sub, _ in pairs}
 
-    def choose(self, subscription, period, first_window_sent=None):
-        """(top paper ids, pick ids) for this subscriber and period; both empty: nothing new."""
-        ranked = self.ranking(period, subscription.focus)
-        top = self._fresh(subscription, ranked, self.size, first_window_sent)
-        picks = []
-        if subscription.user_id and self.picks:
-            # The recommender picks from the last month: tell it what went out in that time, so it
-            # can return exactly what is needed (each paper it returns costs it a page-card load).
-            exclude = set(top) | self._recently_sent(subscription, period)
-            candidates = personal_picks(subscription.user, period, exclude, self.picks, self._embeddings)
-            picks = self._fresh(subscription, [pk for pk in candidates if pk not in exclude], self.picks)
-        return top, picks
+    def choose(self, subscription, period):
+        """(top paper ids, pick ids) for one subscriber and period."""
+        return self.choose_many([(subscription, period)])[subscription.pk]
+
+    def _picks_many(self, pairs, top):
+        """``{subscription pk: pick ids}`` for account holders, one recommender batch per period (a
+        user with two subscriptions in one batch gets a batch of their own for the second)."""
+        batches = defaultdict(dict)
+        for sub, period in pairs:
+            round_ = next(n for n in range(len(pairs)) if sub.user_id not in batches[(period, n)])
+            batches[(period, round_)][sub.user_id] = sub
+        picks = {}
+        for (period, _), holders in batches.items():
+            picks |= self._picks_of(list(holders.values()), period, top)
+        return picks
+
+    def _picks_of(self, subscriptions, period, top):
+        # The recommender picks from the last month: tell it what went out in that time, so it can
+        # return exactly what is needed.
+        recent = self._recently_sent(subscriptions, period)
+        exclude = {sub.user_id: set(top[sub.pk]) | recent[sub.pk] for sub in subscriptions}
+        offered = personal_picks([sub.user for sub in subscriptions], period, exclude, self.picks, self._embeddings)
+        fresh = {sub.pk: [pk for pk in offered.get(sub.user_id, []) if pk not in exclude[sub.user_id]]
+                 for sub in subscriptions}
+        sent = self._sent_among(subscriptions, {pk for ids in fresh.values() for pk in ids})
+        return {sub.pk: self._fresh(sub, fresh[sub.pk], self.picks, sent[sub.pk]) for sub in subscriptions}
 
     @staticmethod
-    def _recently_sent(subscription, period):
+    def _sent_among(subscriptions, paper_ids):
+        """``{subscription pk: the papers among paper_ids they were sent}``, in one query."""
+        sent = defaultdict(set)
+        rows = SentPaper.objects.filter(subscription_id__in=[sub.pk for sub in subscriptions], paper_id__in=paper_ids)
+        for subscription_id, paper_id in rows.values_list("subscription_id", "paper_id"):
+            sent[subscription_id].add(paper_id)
+        return sent
+
+    @staticmethod
+    def _recently_sent(subscriptions, period):
         since = period.slot - dt.timedelta(days=recommend.RECENT_DAYS + MAX_PERIOD_DAYS)
-        return set(SentPaper.objects.filter(subscription=subscription, digest__slot__gte=since)
-                   .values_list("paper_id", flat=True))
+        sent = defaultdict(set)
+        rows = SentPaper.objects.filter(subscription_id__in=[sub.pk for sub in subscriptions],
+                                        digest__slot__gte=since)
+        for subscription_id, paper_id in rows.values_list("subscription_id", "paper_id"):
+            sent[subscription_id].add(paper_id)
+        return sent
 
     def _fresh(self, subscription, ranked, limit, first_window_sent=None):
         """The first ``limit`` of ``ranked`` this subscriber was never sent, looking a window at a time

@@ -1,5 +1,6 @@
 """A real SMTP server for tests (aiosmtpd on a loopback port) that records what it accepts and can
-misbehave: drop the connection after k messages, greylist (451 once per address), refuse (550)."""
+misbehave: drop the connection after k messages, greylist (451 once per address), refuse (550),
+stall (never answer) after k messages."""
 
 import asyncio
 import email
@@ -29,6 +30,8 @@ class Recorder:
         self.refuse = set()  # addresses answered 550 every time
         self.refuse_sender = False  # 550 to MAIL FROM: the server will not take our mail at all
         self.delay = 0.0  # seconds to wait before accepting each message
+        self.stall_after = None  # accept this many messages, then leave every later one unanswered
+        self.stalled = 0  # messages left unanswered
         self.answers = Counter()
         self._greylisted = set()
         self._per_connection = Counter()
@@ -57,6 +60,11 @@ class Recorder:
             self.answers["dropped"] += 1
             server.transport.close()
             return "421 4.3.2 Closing"
+        if self.stall_after is not None and len(self.received) >= self.stall_after:
+            # The whole message came in and is never answered (a server hanging, the sender killed
+            # while it waits): it is not kept, as no server keeps what it has not answered 250.
+            self.stalled += 1
+            await asyncio.Event().wait()  # cancelled when the connection or the server goes
         if self.delay:
             await asyncio.sleep(self.delay)
         with self._lock:
@@ -67,6 +75,10 @@ class Recorder:
     def _answer(self, reply):
         self.answers[reply[:3]] += 1
         return reply
+
+    def connections_used(self):
+        """How many SMTP sessions delivered at least one message."""
+        return sum(1 for count in self._per_connection.values() if count)
 
     def count_by_recipient(self):
         return Counter(address for item in self.received for address in item.recipients)

@@ -1,11 +1,15 @@
 """The email module's pieces: leads, bylines, the confirmation email."""
 
+import io
 import re
 
 import pytest
 from django.core import mail
+from django.core.mail.message import sanitize_address
 
 from dailypapers.digests import emails, tokens
+from dailypapers.digests.management.commands.send_digests import Command
+from dailypapers.digests.models import Digest, Subscription
 from dailypapers.papers.models import Paper
 from dailypapers.papers.records import OrgRecord
 from dailypapers.papers.upsert import upsert_papers
@@ -57,4 +61,61 @@ def test_the_confirmation_email_has_a_text_and_an_html_part_with_the_link(clock)
 def test_links_fall_back_to_the_request_host_then_the_default_address(settings, rf):
     settings.SITE_URL = ""
     assert emails.site_url(rf.get("/", HTTP_HOST="localhost:8123")) == "http://localhost:8123"
-    assert emails.site_url() == emails.FALLBACK_SITE_URL
+    assert emails.site_url() == "http://127.0.0.1:8000"  # where `dailypapers serve` listens by default
+
+
+@pytest.mark.parametrize(
+    ("bind", "site"),
+    [("0.0.0.0:8080", "http://127.0.0.1:8080"), ("192.0.2.7:9000", "http://192.0.2.7:9000"),
+     ("[::]:8000", "http://127.0.0.1:8000"), ("unix:/run/dailypapers.sock", "http://127.0.0.1:8000")],
+)
+def test_without_site_url_links_follow_the_address_serve_binds(settings, monkeypatch, bind, site):
+    settings.SITE_URL = ""
+    monkeypatch.setenv("BIND", bind)
+    assert emails.site_url() == site
+
+
+def queued_digests(now, *addresses):
+    for address in addresses:
+        subscribe(address)
+    Command(stdout=io.StringIO(), stderr=io.StringIO()).handle_batch(list(Subscription.objects.due(now)), now)
+    return list(Digest.objects.select_related("subscription").order_by("pk"))
+
+
+def test_the_wire_bytes_are_the_bytes_djangos_smtp_backend_would_send(clock, settings):
+    settings.SITE_NAME = "Tägliche Papers ✨"
+    settings.DEFAULT_FROM_EMAIL = "Tägliche Papers ✨ <papers@example.org>"
+    upsert_papers([paper(1, day(0), title="Über Quantenfelder — 量子もつれ & <b>fett</b>", authors=["Zoë Å"]),
+                   paper(2, day(0))])
+    renderer = emails.DigestRenderer()
+    digests = queued_digests(clock(), "alice@example.org", "zoë@exämple.org", "bob+tag@example.org")
+
+    for digest in digests:  # one content for all three: the template is filled in per subscriber
+        message = emails.digest_email(digest, renderer)
+        mime = message.message()
+        django_bytes = mime.as_bytes(linesep="\r\n")
+        wire = message.wire.data
+        ours = re.search(rb'boundary="([^"]+)"', wire).group(1)  # each serialization picks its own
+        assert wire == django_bytes.replace(mime.get_boundary().encode(), ours)
+        assert message.wire.sender == sanitize_address(settings.DEFAULT_FROM_EMAIL, "utf-8")
+        assert [message.wire.recipient] == [sanitize_address(to, "utf-8") for to in message.recipients()]
+    assert len(renderer._bodies) == 1
+
+
+@pytest.mark.parametrize("address", ["alice@example.org", "a.b+c_d@mail.example.org", "zoë@exämple.org",
+                                     "Alice <alice@example.org>", '"odd..one"@example.org'])
+def test_envelope_addresses_are_what_djangos_backend_passes_to_smtplib(address):
+    assert emails.envelope_address(address) == sanitize_address(address, "utf-8")
+
+
+def test_a_body_django_must_encode_has_no_wire_bytes_and_goes_out_the_ordinary_way(clock, smtp_server):
+    title = "A title that goes on " + "and on " * 200  # over 998 bytes on one line: quoted-printable
+    upsert_papers([paper(1, day(0), title=title)])
+    [digest] = queued_digests(clock(), "alice@example.org")
+    assert emails.digest_email(digest).wire.data is None
+
+    Command(stdout=io.StringIO(), stderr=io.StringIO()).send_ready(clock())
+
+    [received] = smtp_server.received
+    assert title.strip() in received.message.get_body(("plain",)).get_content()
+    assert Digest.objects.get().status == Digest.Status.SENT

@@ -8,13 +8,15 @@ from html.parser import HTMLParser
 
 import numpy as np
 import pytest
+from django.core import mail
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client
 
 from dailypapers.digests import content, tokens
 from dailypapers.digests.management.commands import send_digests
 from dailypapers.digests.management.commands.send_digests import Command, run_due
-from dailypapers.digests.models import Digest, SentPaper, Subscription
+from dailypapers.digests.models import Digest, DigestQuerySet, SentPaper, Subscription
 from dailypapers.digests.sending import Mailer
 from dailypapers.papers.models import Organization, Paper, Upvote
 from dailypapers.papers.upsert import upsert_papers
@@ -244,7 +246,9 @@ def test_a_worker_that_was_down_catches_up_with_one_digest(clock, smtp_server, w
     assert Subscription.objects.get().next_digest_at == at(day(4), 7, 0)
 
 
-def test_it_reconnects_when_the_server_drops_the_connection_after_k_messages(clock, smtp_server, week_of_papers):
+def test_it_reconnects_when_the_server_drops_the_connection_after_k_messages(clock, smtp_server, week_of_papers,
+                                                                            monkeypatch):
+    monkeypatch.setattr(send_digests, "CONNECTIONS", 1)  # one connection: the drops land where we say
     smtp_server.drop_every = 2
     people = [f"reader{n}@example.org" for n in range(5)]
     for person in people:
@@ -256,6 +260,20 @@ def test_it_reconnects_when_the_server_drops_the_connection_after_k_messages(clo
     assert smtp_server.count_by_recipient() == dict.fromkeys(people, 1)
     assert (queued, stats["sent"]) == (5, 5)
     assert set(Digest.objects.values_list("status", flat=True)) == {Digest.Status.SENT}
+
+
+def test_each_of_several_connections_reconnects_on_its_own(clock, smtp_server, week_of_papers):
+    smtp_server.drop_every = 2
+    people = [f"reader{n}@example.org" for n in range(4 * send_digests.CONNECTIONS)]
+    for person in people:
+        subscribe(person)
+
+    queued, stats = run()
+
+    assert smtp_server.answers["dropped"] >= send_digests.CONNECTIONS  # every connection was dropped
+    assert smtp_server.count_by_recipient() == dict.fromkeys(people, 1)
+    assert (queued, stats["sent"]) == (len(people), len(people))
+    assert smtp_server.connections_used() > send_digests.CONNECTIONS, "several connections, each reopened"
 
 
 def test_greylisting_451_is_retried_after_a_backoff(clock, smtp_server, week_of_papers):
@@ -336,6 +354,7 @@ def test_a_crash_mid_send_then_a_rerun_sends_the_rest_and_nothing_twice(
     for person in people:
         subscribe(person)
     monkeypatch.setattr(send_digests, "LEASE_BATCH", 2)  # rows 1-2, 3-4, 5-6 are leased together
+    monkeypatch.setattr(send_digests, "CONNECTIONS", 1)  # so the crash is the only message in flight
     deliver, calls = Mailer.deliver, []
 
     def dies_on_the_third(self, message):
@@ -360,6 +379,41 @@ def test_a_crash_mid_send_then_a_rerun_sends_the_rest_and_nothing_twice(
 
     assert smtp_server.count_by_recipient() == dict.fromkeys(people, 1)
     assert Digest.objects.filter(status=Digest.Status.SENT).count() == 6
+
+
+def test_a_crash_after_the_server_accepted_a_digest_sends_it_again_with_the_same_message_id(
+    clock, smtp_server, week_of_papers, monkeypatch
+):
+    """The window SMTP leaves open: the server answered 250 and the process died before the row was
+    marked sent. The sender is at-least-once: after the dead run's lease the digest goes again, with
+    the same Message-ID (so mail clients can drop the repeat), rather than risk never sending it."""
+    for person in ("alice@example.org", "bob@example.org"):
+        subscribe(person)
+    monkeypatch.setattr(send_digests, "CONNECTIONS", 1)
+    mark_sent = DigestQuerySet.mark_sent
+
+    def dies_before_marking(self, digests, now):
+        if digests:
+            raise Crash
+        return mark_sent(self, digests, now)
+
+    monkeypatch.setattr(DigestQuerySet, "mark_sent", dies_before_marking)
+    with pytest.raises(Crash):
+        run()
+    monkeypatch.setattr(DigestQuerySet, "mark_sent", mark_sent)
+    [accepted] = smtp_server.received
+    [address] = accepted.recipients
+    assert Digest.objects.get(subscription__email=address).status == Digest.Status.QUEUED
+
+    run()  # both rows are held by the dead run's lease: nothing goes before it runs out
+    assert len(smtp_server.received) == 1
+    clock.advance(minutes=10)
+    run()
+
+    assert smtp_server.count_by_recipient() == {"alice@example.org": 1, "bob@example.org": 1, address: 2}
+    first, again = smtp_server.messages_to(address)
+    assert first["Message-ID"] == again["Message-ID"]
+    assert Digest.objects.filter(status=Digest.Status.SENT).count() == 2
 
 
 def test_a_crash_mid_queueing_then_a_rerun_queues_the_rest_and_nothing_twice(
@@ -471,13 +525,13 @@ def test_picks_from_the_recommender_seam_get_their_own_section_and_are_never_rep
     picks = list(Paper.objects.filter(arxiv_id__in=["2603.00003", "2603.00120", "2603.00014"])
                  .order_by("arxiv_id").values_list("pk", flat=True))
 
-    def recommender(user, period, exclude_ids, limit, embeddings=None):
-        asked.append((user.username, period.key, limit))
-        return picks
+    def recommender(users, period, exclude, limit, embeddings=None):
+        asked.append(([user.username for user in users], period.key, limit))
+        return {user.pk: picks for user in users}
 
     monkeypatch.setattr(content, "personal_picks", recommender)
     run()
-    assert asked == [("dana", "daily:2026-03-03", 5)]
+    assert asked == [(["dana"], "daily:2026-03-03", 5)]
     [message] = smtp_server.messages_to("dana@example.org")
     text = plain(message)
     top, _, picked = text.partition("PICKED FOR YOU")
@@ -489,6 +543,24 @@ def test_picks_from_the_recommender_seam_get_their_own_section_and_are_never_rep
     run()  # the recommender offers the same papers again: none of them goes out twice
     second = plain(smtp_server.messages_to("dana@example.org")[1])
     assert "PICKED FOR YOU" not in second
+
+
+def test_an_account_holder_with_two_subscriptions_gets_picks_in_both(
+    clock, smtp_server, week_of_papers, django_user_model, monkeypatch
+):
+    dana = django_user_model.objects.create_user("dana", "dana@example.org", "pw")
+    subscribe("dana@example.org", user=dana)
+    subscribe("dana@work.example.org", user=dana)
+    asked, pick = [], Paper.objects.get(arxiv_id="2603.00001").pk
+
+    def recommender(users, period, exclude, limit, embeddings=None):
+        asked.append([user.username for user in users])
+        return {user.pk: [pick] for user in users}
+
+    monkeypatch.setattr(content, "personal_picks", recommender)
+    run()
+    assert asked == [["dana"], ["dana"]]  # one batch each: a batch is keyed by user
+    assert [digest.pick_ids for digest in Digest.objects.order_by("pk")] == [[pick], [pick]]
 
 
 def test_picks_come_from_the_for_you_recommender(clock, smtp_server, week_of_papers, django_user_model):
@@ -529,10 +601,50 @@ def test_a_failing_recommender_costs_the_picks_not_the_digest(clock, smtp_server
     def broken(*args, **kwargs):
         raise RuntimeError("the vector index is missing")
 
-    monkeypatch.setattr(content.recommend, "recommend", broken)
+    monkeypatch.setattr(content.recommend, "rank_many", broken)
     run()
     [message] = smtp_server.messages_to("dana@example.org")
     assert numbers(message) == list(range(14, 4, -1))
+
+
+def test_a_recommender_failing_for_one_user_costs_only_their_picks(clock, smtp_server, week_of_papers,
+                                                                   django_user_model, monkeypatch):
+    dana, erin = (django_user_model.objects.create_user(name, f"{name}@example.org", "pw") for name in ("dana", "erin"))
+    subscribe("dana@example.org", user=dana)
+    subscribe("erin@example.org", user=erin)
+    pick = Paper.objects.get(arxiv_id="2603.00001").pk
+
+    def fails_for_dana(user_ids, **kwargs):
+        if dana.pk in user_ids:
+            raise RuntimeError("dana's vectors are corrupt")
+        return {user_id: [content.recommend.Ranked(pick, 1.0, "test")] for user_id in user_ids}
+
+    monkeypatch.setattr(content.recommend, "rank_many", fails_for_dana)
+    run()
+    assert Digest.objects.get(subscription__email="erin@example.org").pick_ids == [pick]
+    assert Digest.objects.get(subscription__email="dana@example.org").pick_ids == []
+
+
+def test_it_will_not_mail_digests_over_smtp_without_site_url(clock, smtp_server, settings, week_of_papers):
+    settings.SITE_URL = ""
+    alice = subscribe("alice@example.org")
+    with pytest.raises(CommandError, match=r"SITE_URL is not set, so links in digests would point at http://127"):
+        run()
+    assert smtp_server.received == [] and not Digest.objects.exists()
+    assert list(Subscription.objects.due(clock())) == [alice], "nothing claimed: it waits for the setting"
+
+    settings.SITE_URL = SITE_URL
+    run()
+    assert f"{SITE_URL}/papers/" in plain(smtp_server.messages_to("alice@example.org")[0])
+
+
+def test_without_site_url_a_local_backend_still_gets_digests_linking_to_this_machine(clock, settings, week_of_papers):
+    settings.SITE_URL = ""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    subscribe("alice@example.org")
+    run()
+    [message] = mail.outbox
+    assert "http://127.0.0.1:8000/papers/" in message.body
 
 
 def test_dry_run_prints_what_would_go_out_and_changes_nothing(clock, smtp_server, week_of_papers):

@@ -163,3 +163,42 @@ def test_interests_are_added_checked_and_removed(client, alice, corpus):
 
 def test_for_you_needs_a_login(client):
     assert client.get("/for-you").url == "/login?next=/for-you"
+
+
+def test_it_ranks_many_users_at_once_exactly_as_one_at_a_time(alice, bob, charlie, django_user_model, corpus):
+    """The digests' batch entry point: two linear users fitted together, one following a category
+    (similarity), one cold start, each with their own exclusions, get what each gets alone."""
+    dana = django_user_model.objects.create_user("dana", "dana@example.org", "pw")
+    collections.add(collections.reading_list(alice), corpus["2603.00003"])
+    votes.set_vote(alice, corpus["2603.00021"], True)
+    NotInterested.objects.create(user=alice, paper=corpus["2603.00012"])
+    votes.set_vote(dana, corpus["2603.00011"], True)
+    InterestSeed.objects.create(user=bob, kind="category", category="physics.ao-ph")
+    NotInterested.objects.create(user=bob, paper=corpus["2603.00004"])
+    exclude = {alice.pk: {corpus["2603.00005"].pk}, bob.pk: {corpus["2603.00006"].pk}, dana.pk: set()}
+    users = [alice, bob, charlie, dana]
+
+    together = recommend.rank_many([user.pk for user in users], limit=20, exclude=exclude)
+
+    assert together[charlie.pk] == [] and all(together[user.pk] for user in (alice, bob, dana))
+    for user in users:
+        alone = recommend.rank_many([user.pk], limit=20, exclude={user.pk: exclude.get(user.pk, set())})[user.pk]
+        assert [(r.paper_id, r.reason) for r in together[user.pk]] == [(r.paper_id, r.reason) for r in alone]
+        assert np.allclose([r.score for r in together[user.pk]], [r.score for r in alone], rtol=1e-5, atol=1e-6)
+        picks = recommend.recommend(user, limit=20, exclude=exclude.get(user.pk, ()))
+        assert [p.paper.pk for p in picks] == [r.paper_id for r in alone]
+        assert not {r.paper_id for r in alone} & exclude.get(user.pk, set())
+    assert "upvoted" in together[dana.pk][0].reason and "follow" in together[bob.pk][0].reason
+
+
+def test_the_batched_linear_fit_is_the_one_user_fit_column_by_column():
+    rng = np.random.default_rng(3)
+    background = rng.normal(size=(60, 16)).astype(np.float32)
+    positives = [background[:2] + 0.1, background[5:9] - 0.1]
+    negatives = [background[20:21], np.zeros((0, 16), np.float32)]
+    pools = np.ones((60, 2), dtype=bool)
+    pools[:10, 1] = False  # the second user's pool lacks the first ten papers
+    together = recommend.fit_linear_many(positives, negatives, background, pools)
+    for column in range(2):
+        alone = recommend.fit_linear(positives[column], negatives[column], background[pools[:, column]])
+        assert np.allclose(together[:, column], alone, rtol=1e-4, atol=1e-6)
