@@ -22,8 +22,11 @@ from django.http import HttpResponse
 from django.middleware.csrf import get_token
 
 VERSION_PREFIX = "pv:"
-CSRF_MARKER = "__dailypapers_csrf__"
-_CSRF_VALUE = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
+# Stored pages are bytes (see _to_stored); a new prefix whenever that format changes, so that a shared
+# cache (Redis, memcached) never hands a new process a page in the old format.
+PAGE_PREFIX = "page2:"
+CSRF_MARKER = b"__dailypapers_csrf__"
+_CSRF_VALUE = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 
 
 def _shared():
@@ -103,16 +106,18 @@ def cache_page(topics_of):
 
 
 def _to_stored(response):
+    # The encoded body, not text: a hit then neither decodes it from the cache (pickle) nor encodes it
+    # again for the response, ~80 kB each way on a day page. CSRF tokens are ASCII in any charset we use.
     if hasattr(response, "render") and not response.is_rendered:
         response.render()
-    body = _CSRF_VALUE.sub(rf"\g<1>{CSRF_MARKER}\g<2>", response.content.decode(response.charset))
+    body = _CSRF_VALUE.sub(rb"\g<1>" + CSRF_MARKER + rb"\g<2>", response.content)
     return {"body": body, "content_type": response["Content-Type"]}
 
 
 def _from_stored(request, stored):
     body = stored["body"]
     if CSRF_MARKER in body:
-        body = body.replace(CSRF_MARKER, get_token(request))
+        body = body.replace(CSRF_MARKER, get_token(request).encode())
     response = HttpResponse(body, content_type=stored["content_type"])
     response["X-Page-Cache"] = "hit"
     return response
@@ -126,4 +131,4 @@ def _page_key(request, topics):
     topics = ["all", *topics]
     versions = _shared().get_many([VERSION_PREFIX + t for t in topics])
     parts = [request.get_full_path(), *(f"{t}={versions.get(VERSION_PREFIX + t, '0')}" for t in topics)]
-    return "page:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
+    return PAGE_PREFIX + hashlib.sha256("|".join(parts).encode()).hexdigest()

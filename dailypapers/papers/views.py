@@ -1,8 +1,8 @@
 """Feed, paper, organization and author pages. Views orchestrate; querysets do the work."""
 
 from django.conf import settings
-from django.core.paginator import Paginator
-from django.db.models import Count, Max, Min, Q, Sum
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Min, Q, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from dailypapers.lib import arxiv_ids, calendar, periods
 from dailypapers.search.api import similar_papers
 
-from . import pagecache
+from . import cards, pagecache
 from .models import Author, Organization, Paper, PaperAuthor, Submission
 
 SORTS = {"upvotes": "Most upvoted", "trending": "Trending", "newest": "Newest"}
@@ -24,8 +24,23 @@ def _sort(request):
 
 
 def _page(request, queryset, size=None):
-    paginator = Paginator(queryset, size or settings.FEED_PAGE_SIZE)
-    return paginator.get_page(request.GET.get("page"))
+    """The requested page of ``queryset``. A first page is read before counting: when it holds every row
+    (as on nearly every day page), its length is the count and the COUNT query is saved."""
+    size = size or settings.FEED_PAGE_SIZE
+    number = request.GET.get("page")
+    if number not in (None, "", "1"):
+        return Paginator(queryset, size).get_page(number)
+    rows = list(queryset[: size + 1])
+    if len(rows) <= size:
+        return Paginator(rows, size).get_page(1)
+    return Page(rows[:size], 1, Paginator(queryset, size))  # more than a page: the count is queried if shown
+
+
+def _card_page(request, papers):
+    """The requested page of ``papers`` (``for_card_list``), with the authors their cards show."""
+    page = _page(request, papers)
+    page.object_list = cards.with_authors(page.object_list)
+    return page
 
 
 def _period_url(period):
@@ -35,9 +50,7 @@ def _period_url(period):
 def _latest_day(request):
     """The latest feed day with papers, read once per request (the cache key and the page both need it)."""
     if not hasattr(request, "latest_feed_day"):
-        today = calendar.current_feed_day()
-        visible = Submission.objects.filter(feed_day__lte=today, paper__hidden=False)
-        request.latest_feed_day = visible.aggregate(day=Max("feed_day"))["day"]
+        request.latest_feed_day = Submission.objects.day_before(calendar.current_feed_day(), inclusive=True)
     return request.latest_feed_day
 
 
@@ -81,8 +94,8 @@ def period_feed(request, kind, key):
 def _feed(request, period, is_latest=False):
     sort = _sort(request)
     reference = min(timezone.now(), period.end_datetime())
-    papers = Paper.objects.featured_between(period.first, period.last).for_cards().ranked(sort, reference)
-    page = _page(request, papers)
+    papers = Paper.objects.featured_between(period.first, period.last).for_card_list().ranked(sort, reference)
+    page = _card_page(request, papers)
     context = {
         "period": period,
         "page": page,
@@ -102,12 +115,9 @@ def _navigation(period):
     """Previous/next links: for a day, the nearest days that have papers; else adjacent periods."""
     today = calendar.current_feed_day()
     if period.kind == "day":
-        days = Submission.objects.filter(paper__hidden=False).aggregate(
-            prev=Max("feed_day", filter=Q(feed_day__lt=period.first)),
-            next=Min("feed_day", filter=Q(feed_day__gt=period.first, feed_day__lte=today)),
-        )
-        prev = periods.day(days["prev"]) if days["prev"] else None
-        nxt = periods.day(days["next"]) if days["next"] else None
+        prev_day, next_day = Submission.objects.neighbour_days(period.first, until=today)
+        prev = periods.day(prev_day) if prev_day else None
+        nxt = periods.day(next_day) if next_day else None
     else:
         prev = period.shifted(-1)
         nxt = period.shifted(1) if period.shifted(1).first <= today else None
@@ -135,9 +145,8 @@ def _backfill_status():
 
 def _nearest_day(period):
     """The feed day with papers closest to an empty period (earlier wins a tie)."""
-    visible = Submission.objects.filter(paper__hidden=False)
-    before = visible.filter(feed_day__lt=period.first).aggregate(d=Max("feed_day"))["d"]
-    after = visible.filter(feed_day__gt=period.last).aggregate(d=Min("feed_day"))["d"]
+    before = Submission.objects.day_before(period.first)
+    after = Submission.objects.day_after(period.last)
     candidates = [d for d in (before, after) if d]
     if not candidates:
         return None
@@ -205,8 +214,8 @@ def author_detail(request, slug):
 
 def _paper_list_page(request, template, context, papers):
     """An organization's or author's papers, newest first, with counts."""
-    papers = papers.visible().for_cards().with_total_upvotes().order_by("-published", "-arxiv_id")
-    page = _page(request, papers)
+    papers = papers.visible()
     totals = papers.aggregate(upvotes=Sum("hf_upvotes") + Sum("local_upvotes"), first=Min("published"))
+    page = _card_page(request, papers.for_card_list().with_total_upvotes().order_by("-published", "-arxiv_id"))
     context |= {"page": page, "papers": page.object_list, "totals": totals}
     return render(request, template, context)

@@ -1,8 +1,15 @@
-"""Small presentation helpers for paper pages: compact counts, weekends, pagination links."""
+"""Presentation helpers for paper pages: cards and their parts (see ``papers/cards.py``), compact counts,
+weekends, pagination links."""
 
 from urllib.parse import urlencode
 
 from django import template
+from django.urls import get_script_prefix
+
+from dailypapers.lib.text import web_url
+from dailypapers.papers import cards
+
+from . import community_tags
 
 register = template.Library()
 
@@ -17,13 +24,13 @@ def compact(value):
         number = int(value)
     except (TypeError, ValueError):
         return ""
-    for size, suffix in ((1_000_000, "M"), (1_000, "k")):
-        if abs(number) >= size:
-            scaled = number / size
-            # One decimal below 100 (1.2k), none above (123k), and never a trailing ".0".
-            text = f"{scaled:.1f}" if abs(scaled) < 100 else f"{scaled:.0f}"
-            return text.removesuffix(".0") + suffix
-    return str(number)
+    return cards.compact(number)
+
+
+@register.filter(name="web_url")
+def web_url_filter(value):
+    """A stored URL when it is http(s), else "" (see ``lib.text.web_url``): what may become an href."""
+    return web_url(value)
 
 
 @register.filter
@@ -45,3 +52,42 @@ def page_query(context, number):
 def elided_pages(page):
     """Page numbers around the current one, with ``…`` gaps, for long paginations."""
     return list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+
+
+@register.simple_tag(takes_context=True)
+def paper_card(context, paper):
+    """A paper card (``papers/_card.html`` is this tag), with an upvote form for the reader of the page."""
+    return cards.paper_card(paper, upvote_button(context, paper), _page_state(context)[0])
+
+
+@register.simple_tag(takes_context=True)
+def upvote_button(context, paper, box=False):
+    """The upvote form for the reader of the page: the one markup of cards and the paper page."""
+    prefix, next_url, csrf_token = _page_state(context)
+    return cards.upvote_form(paper, voted=community_tags.has_voted(context, paper), csrf_token=csrf_token,
+                             next_url=next_url, box=box, prefix=prefix)
+
+
+def _page_state(context):
+    """What every card of one page shares, read once per page (a day page has up to 50 cards)."""
+    state = context.render_context.get(_page_state)
+    if state is None:
+        request = context.get("request")
+        next_url = request.get_full_path() if request else ""
+        state = context.render_context[_page_state] = (get_script_prefix(), next_url, context.get("csrf_token"))
+    return state
+
+
+@register.simple_tag
+def org_badge(org):
+    return cards.org_badge(org)
+
+
+@register.simple_tag
+def org_avatar(org, size):
+    return cards.org_avatar(org, size)
+
+
+@register.simple_tag
+def github_link(paper):
+    return cards.github_link(paper)

@@ -71,12 +71,12 @@ def test_forms_on_a_cached_page_get_each_readers_own_csrf_token(client, corpus, 
     from dailypapers.papers import pagecache
 
     stored = pagecache._to_stored(_page_with_form())
-    assert pagecache.CSRF_MARKER in stored["body"] and "abc123" not in stored["body"]
+    assert pagecache.CSRF_MARKER in stored["body"] and b"abc123" not in stored["body"]
     from django.test import RequestFactory
 
     request = RequestFactory().get("/")
     served = pagecache._from_stored(request, stored).content.decode()
-    assert pagecache.CSRF_MARKER not in served
+    assert pagecache.CSRF_MARKER.decode() not in served
     assert request.META["CSRF_COOKIE"]  # the reader gets the cookie that matches the token
 
 
@@ -85,3 +85,19 @@ def _page_with_form():
 
     return HttpResponse('<form method="post"><input type="hidden" name="csrfmiddlewaretoken" value="abc123">'
                         "</form>")
+
+
+def test_it_serves_a_stored_page_unchanged_but_for_the_readers_csrf_token(client, corpus):
+    import re
+
+    upsert_papers([PaperRecord(arxiv_id="2603.00003", title="Naïve Bayes ▲ über alles", authors=["Zoë Ångström"],
+                               featured_on=MONDAY, featured_at=dt.datetime(2026, 3, 2, 4, tzinfo=dt.UTC))])
+    fresh = client.get("/papers/date/2026-03-02")
+    client.cookies.clear()  # a new reader, without the first one's CSRF cookie
+    stored = client.get("/papers/date/2026-03-02")
+    assert hit(stored) and not hit(fresh)
+    tokens = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
+    assert tokens.sub(b"", stored.content) == tokens.sub(b"", fresh.content)
+    assert "Naïve Bayes ▲ über alles" in stored.content.decode() and "Zoë Ångström" in stored.content.decode()
+    assert set(tokens.findall(stored.content)).isdisjoint(tokens.findall(fresh.content))
+    assert stored.cookies["csrftoken"].value  # the cookie that goes with the new token
