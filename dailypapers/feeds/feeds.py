@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import format_html
 
-from dailypapers.lib.text import clean_line
+from dailypapers.lib.text import clean_line, web_url
 from dailypapers.papers import collections as paper_collections
 from dailypapers.papers.models import Author, Collection, Organization, Paper, PaperAuthor, category_filter
 from dailypapers.search import api as search
@@ -45,7 +45,8 @@ class PaperFeed(Feed):
         return paper.title
 
     def item_description(self, paper):
-        code = format_html(' · <a href="{}">code</a>', paper.github_repo) if paper.github_repo else ""
+        repo = web_url(paper.github_repo)
+        code = format_html(' · <a href="{}">code</a>', repo) if repo else ""
         return format_html('<p>{}</p><p>{}</p><p><a href="{}">arXiv</a> · <a href="{}">PDF</a>{}</p>',
                            paper.abstract, _author_names(paper), paper.abs_url, paper.pdf_url, code)
 

@@ -240,7 +240,7 @@ def collection_list(request):
             form.add_error("name", str(exc))
         else:
             return redirect(collection.get_absolute_url())
-    collections.reading_list(request.user)
+    # The reading list is created by the first save, never by reading this page (GET changes nothing).
     context = {"form": form, "collections": collections.owned_with_sizes(request.user)}
     return render(request, "community/collection_list.html", context)
 

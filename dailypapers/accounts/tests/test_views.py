@@ -1,5 +1,6 @@
 import json
 import re
+from datetime import timedelta
 
 import pytest
 from django.core import mail
@@ -147,16 +148,21 @@ def test_password_reset_by_email_link(client, charlie):
     response = client.post("/password-reset", {"email": "CHARLIE@example.org"})
     assert response.url == "/password-reset/sent"
     url = link_in(mail.outbox[0])
-    response = client.get(url, follow=True)  # Django moves the token into the session, then shows the form
-    assert response.context["validlink"]
+    response = client.get(url)  # the form itself: nothing is written on a GET, not even a session
+    assert response.status_code == 200 and response.context["validlink"]
+    assert "sessionid" not in response.cookies
     new = "a-brand-new-passphrase"
-    response = client.post(response.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
-    assert response.status_code == 302
+    response = client.post(url, {"new_password1": new, "new_password2": new})
+    assert response.status_code == 302 and response.url == "/login"
     charlie.refresh_from_db()
     assert charlie.check_password(new)
     assert charlie.is_verified, "following the emailed link proves the address"
     # The link works once.
-    assert not client.get(url, follow=True).context["validlink"]
+    assert not client.get(url).context["validlink"]
+    response = client.post(url, {"new_password1": "another-passphrase-9", "new_password2": "another-passphrase-9"})
+    assert response.status_code == 200 and not response.context["validlink"]
+    charlie.refresh_from_db()
+    assert charlie.check_password(new)
 
 
 def test_password_reset_says_the_same_for_unknown_addresses(client):
@@ -228,6 +234,17 @@ def test_a_token_is_shown_once_and_only_its_hash_is_kept(client, alice):
     assert ApiToken.objects.authenticate(raw) == alice
     assert ApiToken.objects.authenticate(raw[:-1] + "x") is None
     assert ApiToken.objects.get(pk=token.pk).last_used_at is not None
+
+
+def test_it_records_token_use_at_most_once_a_minute(alice, django_assert_num_queries):
+    token, raw = ApiToken.issue(alice, "ci")
+    ApiToken.objects.authenticate(raw)
+    first = ApiToken.objects.get(pk=token.pk).last_used_at
+    with django_assert_num_queries(1):  # the look-up only: no UPDATE within the minute
+        assert ApiToken.objects.authenticate(raw) == alice
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=first - timedelta(minutes=2))
+    ApiToken.objects.authenticate(raw)
+    assert ApiToken.objects.get(pk=token.pk).last_used_at > first - timedelta(minutes=1)
 
 
 def test_a_revoked_token_stops_working_and_others_cannot_revoke(client, alice, bob):

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from dailypapers.lib import arxiv_ids, periods, ranking
-from dailypapers.lib.text import clean_line, slug_for
+from dailypapers.lib.text import clean_line, slug_for, web_url
 
 
 @pytest.mark.parametrize(
@@ -71,3 +71,20 @@ def test_trending_decays_with_age_and_grows_with_votes():
     # A day-old paper needs far more votes than a fresh one to rank level with it.
     assert ranking.trending_score(5, 1) > ranking.trending_score(50, 48)
     assert ranking.trending_score(0, -5) == ranking.trending_score(0, 0)
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("https://github.com/acme/routes", "https://github.com/acme/routes"),
+        (" HTTP://example.org/a ", "HTTP://example.org/a"),
+        ("javascript:alert(1)", ""),
+        (" JavaScript:alert(1)", ""),
+        ("data:text/html,<script>alert(1)</script>", ""),
+        ("//evil.example/x", ""),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_it_keeps_only_web_urls_for_links(value, expected):
+    assert web_url(value) == expected

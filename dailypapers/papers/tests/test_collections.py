@@ -129,6 +129,9 @@ def test_the_collections_page_lists_and_creates(client, alice):
     response = client.post("/collections", {"name": "To read on the train", "description": ""})
     assert response.url == "/users/alice/collections/to-read-on-the-train"
     names = [c.name for c in client.get("/collections").context["collections"]]
+    assert names == ["To read on the train"]  # the reading list comes with the first save, not with a GET
+    collections.reading_list(alice)
+    names = [c.name for c in client.get("/collections").context["collections"]]
     assert names == ["Reading list", "To read on the train"]
 
 
