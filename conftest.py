@@ -48,6 +48,9 @@ TEST_SETTINGS = {
     # MD5 hashes new passwords fast; argon2/PBKDF2 still verify stored hashes. A test about the real
     # hasher sets it back through the `settings` fixture:
     #     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+    # `embed` in-process only: helper processes would open the site's database, not the test one
+    # (search/tests/test_embed.py runs --processes 2 as subprocesses on the test database).
+    "SEARCH_EMBED_PROCESSES": 1,
     "PASSWORD_HASHERS": [
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "django.contrib.auth.hashers.Argon2PasswordHasher",

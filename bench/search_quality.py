@@ -1,17 +1,23 @@
 """Search quality: keyword-only, vector-only and hybrid on the 9,877 Hugging Face Daily Papers.
 
-Two query sets, both judged automatically:
+Three query sets, all judged automatically:
   (a) keywords: each ``ai_keywords`` phrase tagged on at least MIN_TAGGED papers is a query; the
       papers tagged with it are the relevant ones (a sample of QUERIES phrases, fixed seed);
-  (b) titles: a paper's title is a known-item query; that paper alone is relevant.
+  (b) titles: a paper's title is a known-item query; that paper alone is relevant;
+  (c) descriptions: one sentence of a paper's abstract with every word of its title taken out (and
+      short of DESCRIPTION_WORDS words), as someone describes a paper whose name they forgot; that
+      paper alone is relevant. Made from the data at run time, never stored.
 Metrics: nDCG@10, MRR@10, Recall@100. The three modes run the production ranking code
-(``dailypapers.search.api._rank`` over an in-memory Tantivy index and the paper vectors) with the
-vector half's similarity floor; ``--sweep`` also tries other RRF constants.
+(``dailypapers.search.api``: ``keyword_top``, ``vector_top``, ``fuse``) over an in-memory Tantivy index
+and the paper vectors, with the vector half's similarity floor; ``--sweep`` also tries other RRF
+constants. ``--distractors N`` adds the first N ``arxiv-listings`` papers to the corpus (never
+relevant: they make every set harder).
 
-Embeddings are computed once (bf16/fp32 per SEARCH_EMBED_PRECISION) and cached under
-$DAILYPAPERS_HOME/bench/, a derived file; the data is read from ../shared at run time.
+Embeddings are computed once per document setting and cached under $DAILYPAPERS_HOME/bench/ (the
+Hugging Face papers in one file, distractors in blocks of DISTRACTOR_BLOCK, so a larger N reuses a
+smaller one's work); the data is read from ../shared at run time.
 
-    python bench/search_quality.py [--queries 400] [--sweep] [--distractors N]
+    python bench/search_quality.py [--queries 400] [--sweep] [--distractors N] [--sets a,b,c]
 """
 
 import argparse
@@ -21,6 +27,7 @@ import json
 import math
 import os
 import random
+import re
 import sys
 import time
 from collections import defaultdict
@@ -32,6 +39,9 @@ HF_DATA = SHARED / "data" / "hf-daily-papers.jsonl.gz"
 LISTINGS = SHARED / "data" / "arxiv-listings.jsonl.gz"
 MIN_TAGGED = 3
 SEED = 4
+DESCRIPTION_WORDS = 12
+URL_HINT = re.compile(r"https?:|www\.|github", re.IGNORECASE)
+DISTRACTOR_BLOCK = 5000
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dailypapers.settings")
 
@@ -47,9 +57,13 @@ def read_jsonl(path, limit=None):
 def load_corpus(distractors):
     papers = list(read_jsonl(HF_DATA))
     if distractors:
-        seen = {p["arxiv_id"] for p in papers}
-        papers += [p for p in read_jsonl(LISTINGS, distractors) if p["arxiv_id"] not in seen]
+        papers += distractor_papers(distractors, {p["arxiv_id"] for p in papers})
     return papers
+
+
+def distractor_papers(count, seen=frozenset()):
+    """The first ``count`` listings papers, less those also in the Hugging Face set (marked so)."""
+    return [{**p, "distractor": True} for p in read_jsonl(LISTINGS, count) if p["arxiv_id"] not in seen]
 
 
 def index_rows(papers):
@@ -63,15 +77,26 @@ def index_rows(papers):
 
 
 def embeddings(papers):
-    """(n, 384) float32 for the corpus, cached by model setting and corpus size."""
+    """(n, 384) float32 for the corpus: the Hugging Face papers, then the distractors, each cached."""
+    import numpy as np
+
+    hf = [p for p in papers if not p.get("distractor")]
+    parts = [_cached_vectors(f"{len(hf)}", hf)]
+    distractors = papers[len(hf):]
+    for start in range(0, len(distractors), DISTRACTOR_BLOCK):
+        block = distractors[start : start + DISTRACTOR_BLOCK]
+        parts.append(_cached_vectors(f"listings-{start}-{start + len(block)}", block))
+    return np.concatenate(parts)
+
+
+def _cached_vectors(name, papers):
     import numpy as np
 
     from dailypapers.search import embedder
 
     cache_dir = Path(os.environ.get("DAILYPAPERS_HOME") or REPO / "var") / "bench"
     cache_dir.mkdir(parents=True, exist_ok=True)
-    name = embedder.fingerprint().replace("/", "_")
-    path = cache_dir / f"quality-{name}-{len(papers)}.npy"
+    path = cache_dir / f"quality-{embedder.fingerprint().replace('/', '_')}-{name}.npy"
     if path.exists():
         return np.load(path)
     texts = [embedder.document_text(p["title"], p.get("abstract") or "") for p in papers]
@@ -80,7 +105,7 @@ def embeddings(papers):
         parts.append(embedder.encode_documents(texts[start : start + 256]))
         done = start + len(parts[-1])
         rate = done / (time.perf_counter() - started)
-        print(f"\r  embedding {done}/{len(texts)} ({rate:.1f} docs/s)", end="", file=sys.stderr, flush=True)
+        print(f"\r  embedding {name}: {done}/{len(texts)} ({rate:.1f} docs/s)", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
     matrix = np.concatenate(parts)
     np.save(path, matrix)
@@ -98,9 +123,33 @@ def keyword_queries(papers, count):
 
 
 def title_queries(papers, count):
-    hf = [pk for pk, p in enumerate(papers, start=1) if "daily_date" in p]
+    hf = [pk for pk, p in enumerate(papers, start=1) if not p.get("distractor")]
     sample = random.Random(SEED).sample(hf, min(count, len(hf)))
     return [(papers[pk - 1]["title"], {pk}) for pk in sample]
+
+
+def description_queries(papers, count):
+    """(c): per sampled paper, one abstract sentence of at least 8 words with the title's words (as the
+    index analyzes them: stems, folded) removed, cut to DESCRIPTION_WORDS words."""
+    from dailypapers.search import keyword
+
+    rng = random.Random(SEED)
+    hf = [pk for pk, p in enumerate(papers, start=1) if not p.get("distractor")]
+    queries = []
+    for pk in rng.sample(hf, len(hf)):
+        paper = papers[pk - 1]
+        title_terms = set(keyword.analyze(paper["title"]))
+        sentences = [s for s in re.split(r"(?<=[.!?])\s+", paper.get("abstract") or "")
+                     if len(s.split()) >= 8 and not URL_HINT.search(s)]  # "code at https://…" says nothing
+        if not sentences:
+            continue
+        words = [w for w in re.findall(r"[^\W\d_][\w'-]*", rng.choice(sentences))
+                 if not title_terms.intersection(keyword.analyze(w))]
+        if len(words) >= 4:
+            queries.append((" ".join(words[:DESCRIPTION_WORDS]), {pk}))
+        if len(queries) == count:
+            break
+    return queries
 
 
 def ndcg10(ranked, relevant):
@@ -170,30 +219,41 @@ def print_table(title, results):
         print(f"| {name} | {ndcg:.3f} | {mrr:.3f} | {recall:.3f} |")
 
 
+QUERY_SETS = {
+    "a": ("(a) ai_keywords phrases as queries", keyword_queries),
+    "b": ("(b) titles as known-item queries", title_queries),
+    "c": ("(c) descriptions: an abstract sentence without the title's words", description_queries),
+}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--queries", type=int, default=400, help="queries per set")
     parser.add_argument("--sweep", action="store_true", help="also try other RRF k, weights and floors")
     parser.add_argument("--distractors", type=int, default=0, help="add this many arxiv-listings papers")
+    parser.add_argument("--sets", default="a,b,c", help="which query sets: a, b, c")
     args = parser.parse_args()
 
     import django
 
     django.setup()
-    from dailypapers.search import keyword, live
+    from dailypapers.search import embedder, keyword, live
 
     papers = load_corpus(args.distractors)
-    print(f"corpus: {len(papers)} papers ({args.distractors} distractors)", file=sys.stderr)
+    distractors = sum(1 for p in papers if p.get("distractor"))
+    print(f"corpus: {len(papers)} papers ({distractors} distractors); documents "
+          f"{embedder.fingerprint()}", file=sys.stderr)
     matrix = embeddings(papers)
     import numpy as np
 
     ids = np.arange(1, len(papers) + 1, dtype=np.int64)
     snap = live.Snapshot(None, keyword.create(index_rows(papers)), (ids, matrix))
-    for title, queries in (("(a) ai_keywords phrases as queries", keyword_queries(papers, args.queries)),
-                           ("(b) titles as known-item queries", title_queries(papers, args.queries))):
+    for name in args.sets.split(","):
+        title, make = QUERY_SETS[name]
+        queries = make(papers, args.queries)
         started = time.perf_counter()
         results = evaluate(snap, queries, args.sweep)
-        print_table(f"{title}: {len(queries)} queries, {len(papers)} papers "
+        print_table(f"{title}: {len(queries)} queries, {len(papers)} papers, documents {embedder.fingerprint()} "
                     f"({time.perf_counter() - started:.0f} s)", results)
 
 

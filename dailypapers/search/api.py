@@ -92,6 +92,8 @@ class SearchResults:
     # How many matches paging can reach: ``total``, except newest/upvotes past SORT_POOL.
     reachable: int = 0
     paper: Paper | None = None  # the paper an arXiv id or URL query names
+    # Milliseconds: total_ms, and its stages rank_ms (parse, encode, both halves, fusion), hydrate_ms
+    # and highlight_ms (bench/search_latency.py reports each).
     timings: dict = field(default_factory=dict)
 
 
@@ -115,15 +117,24 @@ def search(query, *, filters=None, sort="relevance", offset=0, limit=20):
                              paper=named)
     parsed = parse(query)
     ranking = _rank(live.snapshot(), parsed, filters, sort, offset + limit)
+    ranked_at = time.perf_counter()
     pks = ranking.order[offset : offset + limit]
-    papers = Paper.objects.visible().for_cards().in_bulk(pks)
+    papers = _cards(pks)
+    hydrated_at = time.perf_counter()
     terms = highlight.query_terms(parsed)
     hits = [_hit(papers[pk], ranking.scores.get(pk, 0.0), terms,
                  {name for name, pks in (("keyword", ranking.keyword), ("semantic", ranking.semantic)) if pk in pks})
             for pk in pks if pk in papers]
     reachable = ranking.total if sort == "relevance" else min(ranking.total, len(ranking.order))
-    return SearchResults(query, ranking.total, hits, offset, limit, sort, filters, reachable,
-                         timings={"total_ms": (time.perf_counter() - started) * 1000})
+    done = time.perf_counter()
+    timings = {"total_ms": (done - started) * 1000, "rank_ms": (ranked_at - started) * 1000,
+               "hydrate_ms": (hydrated_at - ranked_at) * 1000, "highlight_ms": (done - hydrated_at) * 1000}
+    return SearchResults(query, ranking.total, hits, offset, limit, sort, filters, reachable, timings=timings)
+
+
+def _cards(pks):
+    """``{pk: Paper}`` of the visible ones among ``pks``, loaded for cards."""
+    return Paper.objects.visible().for_cards().in_bulk(pks)
 
 
 def _named_paper(query):
@@ -156,12 +167,28 @@ def _rank(snap, parsed, filters, sort, need):
     kw_pks, vec_pks = [pk for pk, _ in kw_hits], [pk for pk, _ in vec_hits]
     only_semantic = set(vec_pks) - set(kw_pks)
     also_keyword = matching(snap, keyword.combine(text, constraint), only_semantic)
-    fused = fuse(kw_pks, vec_pks)
-    ranking = _Ranking([pk for pk, _ in fused], dict(fused), kw_total + len(only_semantic - also_keyword),
+    order, scores = _fused_order(kw_pks, vec_pks)
+    ranking = _Ranking(order, scores, kw_total + len(only_semantic - also_keyword),
                        set(kw_pks) | also_keyword, set(vec_pks))
     if sort != "relevance":
         ranking.order = _db_order(ranking.order[:SORT_POOL], sort)
     return ranking
+
+
+def _fused_order(kw_pks, vec_pks):
+    """The fused head (the first KEYWORD_K keyword hits with the semantic ones), then the rest of the
+    keyword list in its order; the same prefix however deep the keyword list was read.
+
+    Fusing the whole list instead made the order depend on the page: read deeper for page 6, a keyword
+    hit at rank 101 that the semantic half also found outscores rank 50, and pages repeat and skip.
+    Past the head a paper's score is still its exact RRF score (it is in the keyword list alone).
+    """
+    fused = fuse(kw_pks[:KEYWORD_K], vec_pks)
+    scores = dict(fused)
+    tail = [pk for pk in kw_pks[KEYWORD_K:] if pk not in scores]
+    scores.update((pk, RRF_WEIGHTS[0] / (RRF_K + rank)) for rank, pk in enumerate(kw_pks, start=1)
+                  if pk not in scores)
+    return [pk for pk, _ in fused] + tail, scores
 
 
 def fuse(keyword_pks, semantic_pks):

@@ -1,20 +1,22 @@
 """The two jobs the worker runs, each also a management command: ``embed`` and ``reindex``.
 
 Both are idempotent and safe to run twice at once: embedding claims its rows with a conditional
-UPDATE (``models.PaperEmbedding``); building holds a file lock on the index directory (each node
-builds its own index, so the lock is per node, like the index).
+UPDATE naming the holder (``models.PaperEmbedding``), so ``embed`` processes may run side by side and
+one killed with -9 is taken over at once by the next on its host; building holds a file lock on the
+index directory (each node builds its own index, so the lock is per node, like the index).
 """
 
 import logging
 import secrets
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from dailypapers.papers.models import Paper
 
 from . import build, embedder
-from .models import CLAIM_LEASE, PaperEmbedding, vector_to_bytes
+from .models import CLAIM_LEASE, PaperEmbedding, is_dead_local_process, this_process, vector_to_bytes
 
 BATCH_SIZE = 64
 log = logging.getLogger(__name__)
@@ -27,44 +29,60 @@ def enqueue_missing(limit=10_000):
     return len(pks)
 
 
-def _claimable(now):
-    return PaperEmbedding.objects.filter(vector__isnull=True).filter(
-        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+def _claimable(now, dead=()):
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    if dead:
+        free |= Q(claimed_by__in=dead)
+    return PaperEmbedding.objects.filter(vector__isnull=True).filter(free)
+
+
+def dead_holders():
+    """Holders of live claims that are processes of this host which no longer exist (kill -9):
+    their rows need not wait for the lease."""
+    holders = PaperEmbedding.objects.filter(claimed_until__isnull=False).exclude(claimed_by="")
+    return [h for h in holders.values_list("claimed_by", flat=True).distinct() if is_dead_local_process(h)]
 
 
 def claim(batch_size, now=None):
     """Claim up to ``batch_size`` queued rows for this run; return the claim token and the rows."""
     now = now or timezone.now()
-    candidates = list(_claimable(now).order_by("pk").values_list("pk", flat=True)[:batch_size])
+    dead = dead_holders()
+    candidates = list(_claimable(now, dead).order_by("pk").values_list("pk", flat=True)[:batch_size])
     token = secrets.token_hex(8)
     # Conditional: a row another run claimed since we read it is not ours.
-    _claimable(now).filter(pk__in=candidates).update(claim=token, claimed_until=now + CLAIM_LEASE)
+    _claimable(now, dead).filter(pk__in=candidates).update(claim=token, claimed_by=this_process(),
+                                                           claimed_until=now + CLAIM_LEASE)
     rows = PaperEmbedding.objects.filter(claim=token, vector__isnull=True).select_related("paper")
     return token, list(rows.only("pk", "paper__title", "paper__abstract"))
 
 
 def embed_one_batch(batch_size=BATCH_SIZE):
-    """Embed one claimed batch; return how many vectors were written (0: nothing left to do)."""
+    """Embed one claimed batch; return how many vectors were written, or None when nothing was left
+    to claim."""
     token, rows = claim(batch_size)
-    if not rows:
-        return 0
+    if not rows:  # none left, or another run won the race for these: then try again
+        return 0 if _claimable(timezone.now(), dead_holders()).exists() else None
     texts = [embedder.document_text(row.paper.title, row.paper.abstract) for row in rows]
     matrix = embedder.encode_documents(texts)
-    model, written = embedder.fingerprint(), 0
-    for row, text, vector in zip(rows, texts, matrix, strict=True):
-        written += PaperEmbedding.objects.filter(pk=row.pk, claim=token).update(
-            vector=vector_to_bytes(vector), model=model, text_hash=embedder.text_hash(text),
-            embedded_at=timezone.now(), claim="", claimed_until=None)
+    model, written, now = embedder.fingerprint(), 0, timezone.now()
+    # One transaction per batch: a kill -9 leaves a batch wholly written or wholly still claimed.
+    with transaction.atomic():
+        for row, text, vector in zip(rows, texts, matrix, strict=True):
+            # Conditional on our token: rows a later run took over (our lease ran out) are its to write.
+            written += PaperEmbedding.objects.filter(pk=row.pk, claim=token).update(
+                vector=vector_to_bytes(vector), model=model, text_hash=embedder.text_hash(text),
+                embedded_at=now, claim="", claimed_by="", claimed_until=None)
     return written
 
 
 def embed_pending(batch_size=BATCH_SIZE, limit=None, progress=None):
-    """Embed every paper that lacks a vector (up to ``limit``); return how many were embedded."""
+    """Embed every paper that lacks a vector (up to ``limit``); return how many were embedded.
+    ``progress(count)`` is called after each batch is committed."""
     done = 0
     enqueue_missing(limit=limit or 10**9)
     while limit is None or done < limit:
         count = embed_one_batch(min(batch_size, limit - done) if limit else batch_size)
-        if count == 0 and not _claimable(timezone.now()).exists():
+        if count is None:  # the rest (if any) is claimed by live runs
             break
         done += count
         if progress:
@@ -82,8 +100,8 @@ def mark_changed():
         if row_model != model or digest != embedder.text_hash(embedder.document_text(title, abstract)):
             stale.append(pk)
     for start in range(0, len(stale), 500):
-        PaperEmbedding.objects.filter(pk__in=stale[start : start + 500]).update(vector=None, claim="",
-                                                                                 claimed_until=None)
+        PaperEmbedding.objects.filter(pk__in=stale[start : start + 500]).update(
+            vector=None, claim="", claimed_by="", claimed_until=None)
     return len(stale)
 
 

@@ -129,12 +129,28 @@ class KeywordIndex:
     def num_docs(self):
         return self.searcher.num_docs
 
-    def top(self, query, limit, offset=0, order_by=None):
-        """``([(pk, score)], total matches)`` for the best ``limit`` hits after ``offset``."""
+    def top(self, query, limit, order_by=None):
+        """``([(pk, score)], total matches)``: the best ``limit`` hits, ties broken by the higher pk.
+
+        Tantivy breaks ties by its document address, which follows neither pk nor anything shared
+        between two indexes, so a tie group cut by ``limit`` would put different papers in a page
+        depending on how deep it was read: paging repeated some papers and skipped others. Read on
+        until the group at the cut is whole, then order by (score, pk): the first ``limit`` of one
+        total order, whatever ``limit`` is.
+        """
         if limit <= 0:
             return [], self.count(query)
+        depth = limit + 1
+        hits, total = self._search(query, depth, order_by)
+        while len(hits) == depth and depth < total and hits[-1][1] == hits[limit - 1][1]:
+            depth = min(total, depth * 2)
+            hits, total = self._search(query, depth, order_by)
+        hits.sort(key=lambda pair: (-pair[1], -pair[0]))
+        return hits[:limit], total
+
+    def _search(self, query, limit, order_by):
         kwargs = {"order_by_field": order_by} if order_by else {}
-        result = self.searcher.search(query, limit, count=True, offset=offset, **kwargs)
+        result = self.searcher.search(query, limit, count=True, **kwargs)
         pks = self.searcher.fast_field_values("pk", [address for _, address in result.hits])
         # Ordered by a field, the "score" is that field's value (None where a paper lacks it).
         scores = [float("-inf") if score is None else float(score) for score, _ in result.hits]

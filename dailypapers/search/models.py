@@ -1,11 +1,15 @@
 """The one table search owns: a MiniLM embedding per paper, which doubles as the embedding work queue.
 
-A row without a vector is work to do. ``embed`` claims rows with a conditional UPDATE (``claim`` and
-``claimed_until`` set only where the row is still unclaimed or its lease ran out), so two runs at once
-never embed the same paper twice, and a run that dies frees its rows when the lease expires.
+A row without a vector is work to do. ``embed`` claims rows with a conditional UPDATE (``claim``,
+``claimed_by`` and ``claimed_until`` set only where the row is still unclaimed, its lease ran out, or
+its holder is a dead process on this host), so two runs at once never embed the same paper twice, a
+run killed with -9 is taken over at once by the next run on its host, and one on another host frees
+its rows when the lease expires.
 """
 
 import datetime as dt
+import os
+import socket
 
 import numpy as np
 from django.db import models
@@ -27,8 +31,20 @@ class PaperEmbedding(models.Model):
     # When the vector was written: web processes score vectors newer than the index generation
     # exactly, straight from this table, so a freshly embedded paper is found at once.
     embedded_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # The claim: a token per claimed batch (the write is conditional on it), the process holding it
+    # (``host:pid``, so a restart on that host can tell a dead holder from a live one) and its lease.
     claim = models.CharField(max_length=32, blank=True)
+    claimed_by = models.CharField(max_length=200, blank=True)
     claimed_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The queue (rows without a vector) and the live claims, each a small partial index: the
+            # table holds a row per paper, and claiming must not scan a million embedded ones.
+            models.Index(fields=["id"], condition=models.Q(vector__isnull=True), name="search_embed_queue"),
+            models.Index(fields=["claimed_by"], condition=models.Q(claimed_until__isnull=False),
+                         name="search_embed_claims"),
+        ]
 
     def __str__(self):
         return f"embedding of {self.paper_id}"
@@ -43,3 +59,22 @@ def vector_from_bytes(raw):
 
 def vector_to_bytes(vector):
     return np.asarray(vector, dtype="<f4").tobytes()
+
+
+def this_process():
+    """The claim holder's name for this process: ``host:pid``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def is_dead_local_process(holder):
+    """True when ``holder`` (``host:pid``) names a process of this host that no longer exists."""
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False  # another host's process: only its lease can tell
+    try:
+        os.kill(int(pid), 0)  # signal 0 only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # it exists, under another user
+        return False
+    return False

@@ -39,13 +39,13 @@ def usearch_index():
     return Index
 
 
-def write(directory, ids, matrix, hnsw=False, dtype="i8", threads=0):
+def write(directory, ids, matrix, hnsw=False, dtype="i8", threads=0, connectivity=HNSW_CONNECTIVITY):
     directory = Path(directory)
     np.save(directory / IDS, np.asarray(ids, dtype=np.int64))
     np.save(directory / VECTORS, np.asarray(matrix, dtype=np.float32))
     if hnsw and len(ids):
         Index = usearch_index()  # noqa: N806 (a class)
-        index = Index(ndim=matrix.shape[1], metric="cos", dtype=dtype, connectivity=HNSW_CONNECTIVITY,
+        index = Index(ndim=matrix.shape[1], metric="cos", dtype=dtype, connectivity=connectivity,
                       expansion_add=HNSW_EXPANSION_ADD)
         index.add(np.asarray(ids, dtype=np.uint64), np.asarray(matrix, dtype=np.float32), threads=threads)
         index.save(str(directory / HNSW))

@@ -42,6 +42,50 @@ def test_a_dead_runs_claims_expire(corpus):
     assert len(jobs.claim(6, now=later)[1]) == 6
 
 
+def _dead_pid():
+    import subprocess
+    import sys
+
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                           check=True)
+    return int(child.stdout)
+
+
+def test_it_takes_over_a_dead_holders_claims_at_once_and_respects_a_live_ones(corpus):
+    import os
+    import socket
+
+    host = socket.gethostname()
+    jobs.enqueue_missing()
+    _, rows = jobs.claim(6)
+    assert {row.pk for row in rows} and set(PaperEmbedding.objects.values_list("claimed_by", flat=True)) == {
+        f"{host}:{os.getpid()}"}
+    holders = {f"{host}:{os.getppid()}": 2, "another-host:1": 2, f"{host}:{_dead_pid()}": 2}
+    pks = iter(PaperEmbedding.objects.order_by("pk").values_list("pk", flat=True))
+    for holder, count in holders.items():
+        PaperEmbedding.objects.filter(pk__in=[next(pks) for _ in range(count)]).update(claimed_by=holder)
+    taken = jobs.claim(6)[1]  # only the dead local holder's two rows; the lease has 10 minutes to run
+    assert len(taken) == 2
+    assert set(PaperEmbedding.objects.filter(pk__in=[r.pk for r in taken]).values_list("claimed_by", flat=True)) == {
+        f"{host}:{os.getpid()}"}
+    assert jobs.claim(6)[1] == []
+
+
+def test_embed_rejects_a_batch_size_below_one(db):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="at least 1"):
+        run("embed", "--batch-size", "0")
+
+
+def test_embed_logs_each_committed_batch_at_verbosity_2(corpus, minilm):
+    out = io.StringIO()
+    call_command("embed", "--batch-size", "4", stdout=out, verbosity=2)
+    lines = out.getvalue().splitlines()
+    assert lines[:2] == ["committed a batch of 4 papers", "committed a batch of 2 papers"]
+    assert lines[2].startswith("embedded 6 papers (") and len(lines) == 3
+
+
 def test_refresh_queues_papers_whose_text_changed(corpus, minilm):
     jobs.embed_pending()
     Paper.objects.filter(arxiv_id="2603.00001").update(title="A different title")

@@ -8,8 +8,8 @@ from dailypapers.search import embedder, onnx_export
 def test_the_onnx_export_agrees_with_torch_and_serves_queries(minilm, index_dir):
     assert embedder.query_encoder() is embedder.torch_query  # nothing exported yet
     cosine = onnx_export.ensure()
-    assert cosine >= onnx_export.MIN_COSINE
-    assert json.loads((onnx_export.directory() / onnx_export.VERIFIED).read_text())["min_cosine"] == cosine
+    assert cosine >= onnx_export.MIN_COSINE["fp32"]
+    assert json.loads((onnx_export.directory() / "verified-fp32.json").read_text())["min_cosine"] == cosine
     embedder.reset()
     encoder = embedder.query_encoder()
     assert isinstance(encoder, onnx_export.OnnxEncoder)
@@ -21,10 +21,13 @@ def test_the_onnx_export_agrees_with_torch_and_serves_queries(minilm, index_dir)
 def test_an_export_is_used_only_for_the_setting_it_was_verified_for(index_dir, settings):
     directory = onnx_export.directory()
     directory.mkdir(parents=True)
-    (directory / onnx_export.VERIFIED).write_text(json.dumps({"min_cosine": 0.5, "model": onnx_export._runtime_key()}))
+    marker = directory / "verified-fp32.json"
+    marker.write_text(json.dumps({"min_cosine": 0.5, "model": onnx_export._runtime_key()}))
     assert onnx_export.load_verified() is None  # verified too loosely
-    (directory / onnx_export.VERIFIED).write_text(json.dumps({"min_cosine": 1.0, "model": "another/128/fp32"}))
+    marker.write_text(json.dumps({"min_cosine": 1.0, "model": "another/128/fp32"}))
     assert onnx_export.load_verified() is None  # made for another input length
+    marker.write_text("{not json")
+    assert onnx_export.load_verified() is None
 
 
 def test_onnxruntime_and_usearch_live_in_one_process(tmp_path):

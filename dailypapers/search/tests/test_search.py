@@ -130,3 +130,32 @@ def test_hnsw_above_the_threshold_finds_the_same_papers(embedded, settings):
     live.reset()
     assert manifest.hnsw
     assert ids(search("machine that picks up things"))[:3] == exact[:3]
+
+
+def test_it_pages_through_tied_scores_showing_each_paper_once(db):
+    from dailypapers.papers.upsert import upsert_papers
+
+    from .conftest import record
+
+    def tied(numbers):
+        # Identical text: every paper gets the same BM25 score and the same published day.
+        return [record(n, "Lattice sieving", "We sieve lattices.", categories=["cs.CR"]) for n in numbers]
+
+    upsert_papers(tied(range(1, 91)))
+    jobs.reindex_if_stale()  # 90 in the generation, 40 newer than it: both keyword indexes answer
+    upsert_papers(tied(range(91, 131)))
+    for query, filters, sort in (("lattice", None, "relevance"), ("", Filters(category="cs.CR"), "newest"),
+                                 ("lattice", None, "upvotes")):
+        pages = [search(query, filters=filters, sort=sort, offset=offset, limit=20) for offset in range(0, 140, 20)]
+        seen = [arxiv_id for page in pages for arxiv_id in ids(page)]
+        assert len(seen) == len(set(seen)) == 130 == pages[0].total, (query, sort)
+
+
+def test_the_fused_order_does_not_depend_on_how_deep_the_keyword_list_was_read():
+    from dailypapers.search import api
+
+    keyword_pks, semantic_pks = list(range(1, 301)), [250, 7, 999]  # 250: a deep keyword hit, also semantic
+    shallow, _ = api._fused_order(keyword_pks[:120], semantic_pks)
+    deep, scores = api._fused_order(keyword_pks, semantic_pks)
+    assert deep[:120] == shallow[:120]
+    assert sorted(deep) == sorted(set(keyword_pks) | {999}) and set(scores) == set(deep)
