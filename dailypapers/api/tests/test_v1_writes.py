@@ -12,10 +12,10 @@ from django.utils import timezone
 from dailypapers.accounts.models import ApiToken
 from dailypapers.accounts.tests.people import make_papers, make_user
 from dailypapers.lib import calendar
-from dailypapers.papers import comments, submit
+from dailypapers.papers import comments
 from dailypapers.papers.models import COMMENT_MAX_CHARS, Collection, Comment, Paper, Submission, Upvote
 from dailypapers.papers.tests.test_submit import atom
-from dailypapers.sources.tests.replay import ReplayServer, Reply, ok
+from dailypapers.sources.tests.replay import Reply, ok
 
 from .. import submissions
 from ..http import MAX_BODY_BYTES
@@ -181,17 +181,6 @@ def test_a_live_token_reads_too_and_is_recorded_as_used(client, corpus, verified
 
 
 # -- submissions ---------------------------------------------------------------------------------------
-@pytest.fixture
-def arxiv(settings, monkeypatch):
-    """A local stand-in for the arXiv API, without politeness pauses."""
-    monkeypatch.setattr(submit, "WEB_CLIENT_OPTIONS", {**submit.WEB_CLIENT_OPTIONS, "min_interval": 0.0,
-                                                       "backoff_base": 0.01, "backoff_cap": 0.01})
-    monkeypatch.setattr(submit, "_default_api", None)
-    with ReplayServer() as server:
-        settings.ARXIV_API_BASE_URL = server.url("/api/query")
-        yield server
-
-
 def submit_paper(client, headers, text):
     return send(client, "post", "/api/v1/submissions", headers, {"paper": text})
 

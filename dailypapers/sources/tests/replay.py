@@ -124,13 +124,16 @@ def _handler_for(replay):
         def do_GET(self):  # noqa: N802 - name required by BaseHTTPRequestHandler
             path, _, query = self.path.partition("?")
             reply = replay.next_reply(path, query, dict(self.headers.items()))
+            # Counted as active while it is being prepared: two polite requests never overlap there.
+            # (Counting until the body is written raced: the client has its reply, per Content-Length,
+            # and may send the next request before this thread's bookkeeping runs.)
             replay.track(+1)
             try:
                 if reply.delay:
                     time.sleep(reply.delay)
-                self._send(reply)
             finally:
                 replay.track(-1)
+            self._send(reply)
 
         def _send(self, reply):
             self.send_response(reply.status)
