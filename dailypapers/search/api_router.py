@@ -72,7 +72,8 @@ class SearchParams(Schema):
     code: bool = Field(False, description="Only papers with a code repository")
 
 
-@router.get("", response={200: SearchPage, 400: ErrorOut, 429: ErrorOut})
+# 401/403: a request carrying a forged token or a disabled account's is refused on every /api/v1 route.
+@router.get("", response={200: SearchPage, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 429: ErrorOut})
 def search_papers(request, params: Query[SearchParams]):
     """Hybrid keyword + semantic search over every paper, paged without a cap."""
     filters = Filters(date_from=params.date_from, date_to=params.date_to, date_field=params.date,

@@ -51,3 +51,10 @@ def test_it_answers_200_to_hostile_text_and_400_to_bad_parameters(api_client, em
         assert api_client.get("/api/v1/search", {"q": query}).status_code == 200
     assert api_client.get("/api/v1/search", {"q": "x", "limit": 1000}).status_code in (400, 422)
     assert api_client.get("/api/v1/search", {"q": "x", "from": "yesterday"}).status_code in (400, 422)
+
+
+def test_it_refuses_a_forged_token_as_documented(api_client, embedded):
+    response = api_client.get("/api/v1/search", {"q": "graph"}, HTTP_AUTHORIZATION="Bearer dp_forged")
+    assert response.status_code == 401 and response.json()["error"]["code"]
+    documented = api_client.get("/api/openapi.json").json()["paths"]["/api/v1/search"]["get"]["responses"]
+    assert {"401", "403"} <= set(documented)
