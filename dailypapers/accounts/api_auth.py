@@ -47,14 +47,15 @@ def credential(request, token=None):
 
 
 def _check(token):
-    ident = hash_token(token)[:32]
+    digest = hash_token(token)
+    ident = digest[:32]
     user = ApiToken.objects.authenticate(token)
     if user is not None and not user.is_suspended:
         return Credential(user, ident, None)
     # A live token of an inactive account is told apart from a wrong token: 403, not 401, because
     # sending another token would not help. Tokens of other services (hf_…) cost no query.
     if user is not None or (token.startswith(TOKEN_PREFIX)
-                            and ApiToken.objects.filter(token_hash=hash_token(token)).exists()):
+                            and ApiToken.objects.filter(token_hash=digest).exists()):
         return Credential(None, ident, "disabled")
     return Credential(None, ident, "invalid")
 

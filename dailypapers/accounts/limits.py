@@ -7,27 +7,22 @@ page with the standard RateLimit headers and Retry-After.
 
 import functools
 
-from django.conf import settings
 from django.shortcuts import render
 
-from dailypapers.lib.ratelimit import client_ip, hit
+from dailypapers.lib.ratelimit import client_ip, strictest
 
 
 def check(request, bucket, ident=None):
     """Count one request in ``bucket``; return the refusing Verdict, or None when allowed.
 
     ``ident`` names the actor for anonymous requests (the username typed into a login form)."""
-    limit, window = settings.RATE_LIMITS[bucket]
     idents = [f"ip:{client_ip(request)}"]
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         idents.append(f"user:{user.pk}")
     elif ident:
         idents.append(f"name:{ident.strip().lower()[:150]}")
-    # Every counter is hit (no short-circuit) so a refused request still counts against each.
-    verdicts = [hit(bucket, who, limit, window) for who in idents]
-    refused = [v for v in verdicts if not v.allowed]
-    return max(refused, key=lambda v: v.retry_after) if refused else None
+    return strictest(bucket, idents)
 
 
 def too_many(request, verdict, bucket):

@@ -5,13 +5,13 @@ friendly page whatever is wrong with it. Nothing changes on GET: mail scanners f
 import logging
 import smtplib
 
-from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from dailypapers.accounts import limits
 from dailypapers.lib import ratelimit
 
 from . import clock, emails, tokens
@@ -24,11 +24,7 @@ log = logging.getLogger(__name__)
 def _limited(request, email):
     """A refusing rate-limit verdict for this client or this address, else None. Counting the address
     too stops the form from being used to mail-bomb one inbox from many places."""
-    limit, window = settings.RATE_LIMITS["digest_subscribe"]
-    verdicts = [ratelimit.hit("digest_subscribe", who, limit, window)
-                for who in (f"ip:{ratelimit.client_ip(request)}", f"email:{email}")]
-    refused = [v for v in verdicts if not v.allowed]
-    return max(refused, key=lambda v: v.retry_after) if refused else None
+    return ratelimit.strictest("digest_subscribe", (f"ip:{ratelimit.client_ip(request)}", f"email:{email}"))
 
 
 @require_http_methods(["GET", "POST"])
@@ -37,10 +33,7 @@ def subscribe(request):
     if not form.is_valid():
         return render(request, "digests/subscribe.html", {"form": form}, status=400 if form.is_bound else 200)
     if verdict := _limited(request, form.cleaned_data["email"]):
-        response = render(request, "digests/too_many.html", {"retry_after": verdict.retry_after}, status=429)
-        for name, value in verdict.headers().items():
-            response[name] = value
-        return response
+        return limits.too_many(request, verdict, "digest_subscribe")
     try:
         _request_subscription(request, form)
     except (smtplib.SMTPException, OSError):

@@ -10,6 +10,7 @@ the same way and all answer with the same headers.
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import caches
 
 
@@ -48,6 +49,15 @@ def hit(bucket, ident, limit, window, now=None):
         count = 1
     retry_after = max(1, int(window_start + window - now))
     return Verdict(allowed=count <= limit, limit=limit, remaining=max(0, limit - count), retry_after=retry_after)
+
+
+def strictest(bucket, idents):
+    """Count one request against each of ``idents`` in ``settings.RATE_LIMITS[bucket]``; return the
+    refusing verdict that waits longest, or None when every counter allows it. Every counter is hit
+    (no short-circuit), so a refused request still counts against each."""
+    limit, window = settings.RATE_LIMITS[bucket]
+    refused = [v for v in (hit(bucket, who, limit, window) for who in idents) if not v.allowed]
+    return max(refused, key=lambda v: v.retry_after) if refused else None
 
 
 def client_ip(request):
