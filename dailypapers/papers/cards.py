@@ -11,8 +11,7 @@ literal markup is ours; the result is marked safe once, at the end. Stored URLs 
 they are http(s) (``lib.text.web_url``): a ``javascript:`` one that reached the database is dropped.
 
 ``upvote_form`` is the one upvote button of the site (the paper page renders it too, through the
-``upvote_button`` tag). ``VERIFIED_MARK`` mirrors ``community/_verified.html``; tests/test_cards.py
-renders both ways and fails when they drift apart.
+``upvote_button`` tag), and ``VERIFIED_MARK`` the one verified-author mark (the ``verified_mark`` tag).
 """
 
 import functools

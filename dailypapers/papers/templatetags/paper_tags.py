@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 from django import template
 from django.urls import get_script_prefix
+from django.utils.safestring import mark_safe
 
 from dailypapers.lib.text import web_url
 from dailypapers.papers import cards
@@ -58,6 +59,12 @@ def elided_pages(page):
 def paper_card(context, paper):
     """A paper card (``papers/_card.html`` is this tag), with an upvote form for the reader of the page."""
     return cards.paper_card(paper, upvote_button(context, paper), _page_state(context)[0])
+
+
+@register.simple_tag
+def verified_mark():
+    """The mark after a verified author's name: the one markup of cards and the paper page."""
+    return mark_safe(cards.VERIFIED_MARK)  # noqa: S308 - a constant of ours, no input in it
 
 
 @register.simple_tag(takes_context=True)

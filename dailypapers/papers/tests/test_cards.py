@@ -7,7 +7,7 @@ import re
 
 import pytest
 from django.db import connection
-from django.template import Context, engines
+from django.template import Context
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
@@ -60,13 +60,14 @@ def test_it_renders_a_voters_upvote_form_pressed():
     assert "Remove your upvote (2 upvotes)" in ours
 
 
-def test_it_marks_verified_authors_like_the_community_template():
+def test_it_marks_verified_authors_alike_on_cards_and_the_paper_page(client):
     paper = make_papers(1, day=MONDAY)[0]
     link = paper.ordered_authors[0]
     Author.objects.filter(pk=link.author_id).update(user=make_user("alice"))
-    link.author.refresh_from_db()
-    template = engines["django"].engine.get_template("community/_verified.html")
-    assert template.render(Context({"author": link})) == cards.VERIFIED_MARK
+    detail = client.get(paper.get_absolute_url()).content.decode()
+    assert f"{link.author.name}</a>{cards.VERIFIED_MARK}" in detail and detail.count("verified-mark") == 1
+    day = client.get(f"/papers/date/{MONDAY.isoformat()}").content.decode()
+    assert f"{link.author.name}</a>{cards.VERIFIED_MARK}" in day
 
 
 def card_of(paper, user=None):
