@@ -3,9 +3,10 @@
 The corpus is grown from ``arxiv-listings.jsonl.gz``: its 74,728 papers as they are, then copies with
 a fifth of their words swapped for words drawn from the corpus's own word frequencies, each with its
 source paper's authors (so hydrating a page loads real author lists). Vectors have real structure:
-each is a MiniLM embedding of a real paper (the quality harness's cache of the 9,877 Hugging Face
-papers) plus a third of another one plus a little noise, renormalized; random unit vectors would make
-HNSW look far worse than it is on real data.
+paper n's is the MiniLM embedding of its source listings paper (the quality harness's caches: its
+Hugging Face file and its distractor blocks, computed when missing), the originals as they are, the
+copies moved a little (a seventh of another real paper's vector and noise, renormalized: cosine ~0.97
+to the source); random unit vectors would make HNSW look far worse than it is on real data.
 
 Phase 1 (once per size, cached under $DAILYPAPERS_HOME/bench/latency-N/, each step resumable): an
 SQLite database with the N papers and their authors, the Tantivy index, the vectors and the HNSW graph
@@ -103,29 +104,33 @@ def quality_module():
     return module
 
 
+# How the vectors are made; part of the cached build's key (changing it rebuilds the vectors alone).
+VECTOR_SCHEME = "listings-own+0.15-other+0.01-noise"
+
+
 def structured_vectors(size):
     import numpy as np
 
-    base = _base_vectors()
+    base = _base_vectors(listings())
     rng = np.random.default_rng(SEED)
     out = np.empty((size, base.shape[1]), dtype=np.float32)
-    for start in range(0, size, 100_000):
+    out[: min(size, len(base))] = base[:size]
+    for start in range(len(base), size, 100_000):
         end = min(size, start + 100_000)
-        first, second = rng.integers(0, len(base), end - start), rng.integers(0, len(base), end - start)
-        mixed = base[first] + 0.33 * base[second] + rng.normal(0, 0.02, (end - start, base.shape[1]))
+        own, other = np.arange(start, end) % len(base), rng.integers(0, len(base), end - start)
+        mixed = base[own] + 0.15 * base[other] + rng.normal(0, 0.01, (end - start, base.shape[1]))
         out[start:end] = mixed / np.linalg.norm(mixed, axis=1, keepdims=True)
     return out
 
 
-def _base_vectors():
-    """The real papers' vectors: the quality harness's cache, made by any document setting (what counts
-    here is their structure), else computed with the current one."""
-    import numpy as np
-
+def _base_vectors(real):
+    """The listings papers' own vectors, in their order: the quality harness's corpus with every listings
+    paper as a distractor holds each of them once (those also among the Hugging Face papers as those)."""
     search_quality = quality_module()
-    papers = search_quality.load_corpus(0)
-    cached = sorted(bench_home().glob(f"quality-*-{len(papers)}.npy"))
-    return np.load(cached[0]) if cached else search_quality.embeddings(papers)
+    papers = search_quality.load_corpus(len(real))
+    matrix = search_quality.embeddings(papers)
+    row = {paper["arxiv_id"]: n for n, paper in enumerate(papers)}
+    return matrix[[row[paper["arxiv_id"]] for paper in real]]
 
 
 def build(workdir, size):
@@ -133,14 +138,17 @@ def build(workdir, size):
     from django.conf import settings
     from django.core.management import call_command
 
-    from dailypapers.search import onnx_export, vectors
+    from dailypapers.search import keyword, onnx_export, vectors
 
     workdir.mkdir(parents=True, exist_ok=True)
     path = workdir / "build.json"
     timings = json.loads(path.read_text()) if path.exists() else {}
-    hnsw = {"dtype": settings.SEARCH_HNSW_DTYPE, "connectivity": vectors.HNSW_CONNECTIVITY}
+    hnsw = {"dtype": settings.SEARCH_HNSW_DTYPE, "connectivity": vectors.HNSW_CONNECTIVITY,
+            "expansion_add": vectors.HNSW_EXPANSION_ADD, "vectors": VECTOR_SCHEME}
     if timings.get("hnsw") != hnsw:
-        timings.pop("vector_build_s", None)  # another graph asked for: rebuild that step alone
+        timings.pop("vector_build_s", None)  # other vectors or another graph: rebuild that step alone
+    if timings.get("keyword_schema") != keyword.SCHEMA_VERSION:
+        timings.pop("corpus_s", None)  # the Tantivy index is written in the corpus step
     if "corpus_s" not in timings:
         (workdir / "db.sqlite3").unlink(missing_ok=True)  # a step killed half-way starts over
     call_command("migrate", verbosity=0)
@@ -149,7 +157,7 @@ def build(workdir, size):
             started = time.perf_counter()
             step()
             timings[name] = round(time.perf_counter() - started, 1)
-            timings["hnsw"] = hnsw
+            timings["hnsw"], timings["keyword_schema"] = hnsw, keyword.SCHEMA_VERSION
             path.write_text(json.dumps(timings))
     _publish(size)
     onnx_export.ensure()

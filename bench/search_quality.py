@@ -167,14 +167,15 @@ def recall100(ranked, relevant):
 
 
 def lists(snap, query):
-    """The keyword top-100 and the raw vector top-100 ``[(pk, cosine)]`` (no floor) for one query."""
+    """The keyword top-100, the raw vector top-100 ``[(pk, cosine)]`` (no floor) and the papers titled
+    exactly as the query, for one query."""
     from dailypapers.search import api, keyword
     from dailypapers.search.query import parse
 
     parsed = parse(query)
     text = keyword.text_query(parsed)
     kw = [pk for pk, _ in api.keyword_top(snap, text, 100)[0]] if text is not None else []
-    return kw, api.vector_top(snap, parsed.text, min_similarity=-1.0)
+    return kw, api.vector_top(snap, parsed.text, min_similarity=-1.0), api.exact_titles(snap, parsed)
 
 
 def variants(sweep):
@@ -184,11 +185,18 @@ def variants(sweep):
     def floor(vec, value):
         return [pk for pk, sim in vec if sim >= value]
 
+    def fused(kw, vec):
+        return [pk for pk, _ in api.fuse(kw, floor(vec, api.MIN_SIMILARITY))]
+
     modes = [
-        ("keyword", lambda kw, vec: kw),
-        ("vector", lambda kw, vec: floor(vec, api.MIN_SIMILARITY)),
-        (f"hybrid (k={api.RRF_K}, weights {api.RRF_WEIGHTS}, floor {api.MIN_SIMILARITY})",
-         lambda kw, vec: [pk for pk, _ in api.fuse(kw, floor(vec, api.MIN_SIMILARITY))]),
+        ("keyword", lambda kw, vec, titled: kw),
+        ("vector", lambda kw, vec, titled: floor(vec, api.MIN_SIMILARITY)),
+        # What search() ranks: the fused lists, papers titled exactly as the query first.
+        (f"hybrid (k={api.RRF_K}, weights {api.RRF_WEIGHTS}, floor {api.MIN_SIMILARITY}, exact titles first)",
+         lambda kw, vec, titled: api.titled_first(titled, *api.fused_order(
+             kw, floor(vec, api.MIN_SIMILARITY)))[0]),
+        ("  hybrid without the exact-title lead", lambda kw, vec, titled: fused(kw, vec)),
+        ("  keyword with the exact-title lead", lambda kw, vec, titled: api.titled_first(titled, kw, {})[0]),
     ]
     if not sweep:
         return modes
@@ -196,8 +204,8 @@ def variants(sweep):
         for weight in (1.0, 0.5, 0.3):
             for value in (0.25, 0.4):
                 modes.append((f"  k={k} semantic weight {weight} floor {value}",
-                              lambda kw, vec, k=k, w=weight, f=value: [
-                                  pk for pk, _ in fusion.rrf([kw, floor(vec, f)], k=k, weights=[1.0, w])]))
+                              lambda kw, vec, titled, k=k, w=weight, f=value: api.titled_first(titled, [
+                                  pk for pk, _ in fusion.rrf([kw, floor(vec, f)], k=k, weights=[1.0, w])], {})[0]))
     return modes
 
 
@@ -205,9 +213,9 @@ def evaluate(snap, queries, sweep):
     modes = variants(sweep)
     totals = {name: [0.0, 0.0, 0.0] for name, _ in modes}
     for query, relevant in queries:
-        kw, vec = lists(snap, query)
+        kw, vec, titled = lists(snap, query)
         for name, rank in modes:
-            ranked = rank(kw, vec)
+            ranked = rank(kw, vec, titled)
             for i, metric in enumerate((ndcg10, mrr10, recall100)):
                 totals[name][i] += metric(ranked, relevant)
     return {name: [v / len(queries) for v in values] for name, values in totals.items()}

@@ -61,7 +61,7 @@ def search_papers(request, params: Query[SearchParams]):
     while len(hits) < params.limit:
         # search() pages at most search.api.MAX_LIMIT at a time; Hugging Face allows up to 120.
         want = min(search.MAX_LIMIT, params.limit - len(hits))
-        page = search.search(params.q, offset=len(hits), limit=want).hits
+        page = search.search(params.q, offset=len(hits), limit=want, all_authors=True).hits
         hits += page
         if len(page) < want:
             break

@@ -165,7 +165,7 @@ class SearchFeed(PaperFeed):
         return f"{reverse(f'feeds:search-{fmt}')}?{urlencode({'q': query})}"
 
     def items(self, query):
-        return [hit.paper for hit in search.search(query, sort="newest", limit=LIST_ITEMS).hits]
+        return [hit.paper for hit in search.search(query, sort="newest", limit=LIST_ITEMS, all_authors=True).hits]
 
 
 class CollectionFeed(PaperFeed):

@@ -12,6 +12,7 @@ they are http(s) (``lib.text.web_url``): a ``javascript:`` one that reached the 
 
 ``upvote_form`` is the one upvote button of the site (the paper page renders it too, through the
 ``upvote_button`` tag), and ``VERIFIED_MARK`` the one verified-author mark (the ``verified_mark`` tag).
+Search results are the same cards with the search's highlights (``search_hit_card``).
 """
 
 import functools
@@ -43,6 +44,7 @@ GITHUB_ICON = (
     ' 2.12.51.56.82 1.27.82 2.15 0 3.07-1.87 3.75-3.65 3.95.29.25.54.73.54 1.48 0 1.07-.01 1.93-.01 2.2 0 .21'
     '.15.46.55.38A8.013 8.013 0 0 0 16 8c0-4.42-3.58-8-8-8z"/></svg>'
 )
+MATCH_LABELS = (("keyword", "matches your words"), ("semantic", "similar in meaning"))
 VERIFIED_MARK = '<span class="verified-mark" title="Verified author" aria-label="verified author">✓</span>'
 
 
@@ -175,7 +177,7 @@ def _abstract(paper):
     return f'\n    <p class="paper-abstract"><span class="abstract-text">{text}</span></p>'
 
 
-def _meta(paper):
+def _meta(paper, extra=""):
     parts = []
     if paper.published:
         parts.append(f'<span class="published">Published {_date(paper.published)}</span>')
@@ -190,6 +192,8 @@ def _meta(paper):
     submission = getattr(paper, "submission", None)  # papers on author pages may never have been featured
     if submission is not None and (submitter := submission.submitter_display):
         parts.append(f'<span class="submitted-by">Submitted by {_e(submitter)}</span>')
+    if extra:
+        parts.append(extra)
     return '\n    <p class="paper-meta">\n      ' + "\n      ".join(parts) + "\n    </p>"
 
 
@@ -210,13 +214,43 @@ def upvote_form(paper, *, voted, csrf_token, next_url, box=False, prefix=None):
     )
 
 
-def paper_card(paper, upvote, prefix=None):
-    """One card; ``upvote`` is its ``upvote_form`` (it depends on the reader and the page)."""
+def paper_card(paper, upvote, prefix=None, *, title=None, abstract=None, extra_meta="", classes="paper-card"):
+    """One card; ``upvote`` is its ``upvote_form`` (it depends on the reader and the page). A search hit
+    passes its ``title`` and ``abstract`` (a snippet) as markup with their highlights (``marked``)."""
     prefix = prefix or get_script_prefix()
     href = _e(url("papers:detail", paper.arxiv_id, prefix))
+    title = _e(paper.title) if title is None else title
+    if abstract is None:
+        abstract = _abstract(paper)
+    elif abstract:
+        abstract = f'\n    <p class="paper-abstract search-snippet">{abstract}</p>'
     return _safe(
-        f'<article class="paper-card" data-arxiv-id="{_e(paper.arxiv_id)}">\n  <div class="paper-card-vote">\n'
+        f'<article class="{classes}" data-arxiv-id="{_e(paper.arxiv_id)}">\n  <div class="paper-card-vote">\n'
         f'    {upvote}\n  </div>\n  <div class="paper-card-body">\n    <h3 class="paper-title"><a href="'
-        f'{href}">{_e(paper.title)}</a></h3>{_byline(paper, prefix)}{_abstract(paper)}'
-        f"{_meta(paper)}\n  </div>\n</article>\n"
+        f'{href}">{title}</a></h3>{_byline(paper, prefix)}{abstract}'
+        f"{_meta(paper, extra_meta)}\n  </div>\n</article>\n"
     )
+
+
+def search_hit_card(hit, upvote, prefix=None):
+    """A search result (``search.api.Hit``): its highlighted title and snippet, the day it was featured,
+    and which half of the search found it."""
+    prefix = prefix or get_script_prefix()
+    paper, extra = hit.paper, []
+    submission = getattr(paper, "submission", None)
+    if submission is not None:
+        day = submission.feed_day
+        extra.append(f'<span class="featured-on">Featured <a href="{_e(url("papers:day", day.isoformat(), prefix))}">'
+                     f"{MONTHS[day.month - 1]} {day.day}, {day.year}</a></span>")
+    chips = "".join(f'<span class="chip match-{kind}">{label}</span>' for kind, label in MATCH_LABELS
+                    if kind in hit.matched)
+    extra.append(f'<span class="match-reasons" title="Why this paper is here">{chips}</span>')
+    return paper_card(paper, upvote, prefix, title=marked(hit.highlighted_title),
+                      abstract=marked(hit.snippet_segments), extra_meta="\n      ".join(extra),
+                      classes="paper-card search-hit")
+
+
+def marked(segments):
+    """Hugging Face highlight segments as markup: each text escaped, highlights in ``<mark>``."""
+    return "".join(f"<mark>{_e(part['text'])}</mark>" if part["type"] == "highlight" else _e(part["text"])
+                   for part in segments)

@@ -1,12 +1,14 @@
 """Search's interface for the rest of the project. These names are stable:
 
-``search(query, *, filters=None, sort="relevance", offset=0, limit=20) -> SearchResults``
+``search(query, *, filters=None, sort="relevance", offset=0, limit=20, all_authors=False) -> SearchResults``
     Hybrid keyword + semantic search. ``.total`` matches, ``.hits`` the page: each Hit has
-    ``.paper`` (loaded with ``for_cards()``), ``.score`` (fused), ``.highlighted_title`` and
+    ``.paper`` (loaded for a card as feed pages load it: ``for_card_list()`` and ``cards.with_authors``;
+    with ``all_authors``, ``for_cards()``, every author link, as the JSON and feed outputs list them),
+    ``.score`` (fused), ``.highlighted_title`` and
     ``.highlighted_summary`` (Hugging Face segment lists over the whole title and abstract),
     ``.snippet`` (plain text) with ``.snippet_segments``, and ``.matched`` ({"keyword", "semantic"}).
 ``similar_papers(paper, k=6) -> list[Paper]``
-    The ``k`` nearest papers by embedding (visible ones, for cards).
+    The ``k`` nearest papers by embedding (visible ones, loaded for cards as ``search`` loads them).
 ``paper_embeddings(paper_ids) -> dict[int, numpy.ndarray]``
     Stored vectors (float32, (384,), L2-normalized) of the papers that have one.
 ``embed_query(text) -> numpy.ndarray``
@@ -24,6 +26,7 @@ import time
 from dataclasses import dataclass, field
 
 from dailypapers.lib import arxiv_ids
+from dailypapers.papers import cards
 from dailypapers.papers.models import Paper
 
 from . import embedder, fusion, highlight, keyword, live
@@ -45,6 +48,10 @@ MIN_SIMILARITY = 0.25
 # With filters or field restrictions, read this many times deeper into the vector half before
 # dropping the neighbours that fail them.
 CONSTRAINED_OVERFETCH = 4
+# Papers titled exactly as the query lead (``titled_first``): at most this many, with this bonus, more than
+# a paper first in both lists gets (sum(RRF_WEIGHTS) / (RRF_K + 1)).
+TITLE_K = 10
+TITLE_BONUS = sum(RRF_WEIGHTS) / RRF_K
 # Newest / most upvoted reorder the SORT_POOL most relevant matches (their order lives in the database).
 SORT_POOL = 1000
 
@@ -74,10 +81,15 @@ class Hit:
     paper: Paper
     score: float
     highlighted_title: list
-    highlighted_summary: list
     snippet: str
     snippet_segments: list
     matched: frozenset = frozenset()
+    abstract_spans: list = field(default_factory=list, repr=False)  # (start, end) of each matched word
+
+    @property
+    def highlighted_summary(self):
+        """The whole abstract as segments: built when asked (the JSON outputs), not for every page."""
+        return highlight.segments(self.paper.abstract, self.abstract_spans)
 
 
 @dataclass
@@ -106,12 +118,12 @@ class _Ranking:
     semantic: set = field(default_factory=set)
 
 
-def search(query, *, filters=None, sort="relevance", offset=0, limit=20):
+def search(query, *, filters=None, sort="relevance", offset=0, limit=20, all_authors=False):
     started = time.perf_counter()
     filters = filters or Filters()
     sort = sort if sort in SORTS else "relevance"
     offset, limit = max(0, int(offset)), max(0, min(int(limit), MAX_LIMIT))
-    named = _named_paper(query)
+    named = _named_paper(query, all_authors)
     if named is not None:
         return SearchResults(query, 1, [_hit(named, 1.0, set(), {"keyword"})], offset, limit, sort, filters, 1,
                              paper=named)
@@ -119,7 +131,7 @@ def search(query, *, filters=None, sort="relevance", offset=0, limit=20):
     ranking = _rank(live.snapshot(), parsed, filters, sort, offset + limit)
     ranked_at = time.perf_counter()
     pks = ranking.order[offset : offset + limit]
-    papers = _cards(pks)
+    papers = _cards(pks, all_authors)
     hydrated_at = time.perf_counter()
     terms = highlight.query_terms(parsed)
     hits = [_hit(papers[pk], ranking.scores.get(pk, 0.0), terms,
@@ -132,26 +144,31 @@ def search(query, *, filters=None, sort="relevance", offset=0, limit=20):
     return SearchResults(query, ranking.total, hits, offset, limit, sort, filters, reachable, timings=timings)
 
 
-def _cards(pks):
-    """``{pk: Paper}`` of the visible ones among ``pks``, loaded for cards."""
-    return Paper.objects.visible().for_cards().in_bulk(pks)
+def _cards(pks, all_authors=False):
+    """``{pk: Paper}`` of the visible ones among ``pks``, loaded for cards (see ``search``)."""
+    return {paper.pk: paper for paper in _loaded(Paper.objects.visible().filter(pk__in=pks), all_authors)}
 
 
-def _named_paper(query):
+def _loaded(papers, all_authors):
+    papers = papers.order_by()  # the ranking orders them: sorting by the model's default costs ~1 ms here
+    return list(papers.for_cards()) if all_authors else cards.with_authors(papers.for_card_list())
+
+
+def _named_paper(query, all_authors=False):
     """The paper an arXiv id or arXiv URL query names, when we have it."""
     try:
         arxiv_id = arxiv_ids.normalize(str(query or ""))
     except arxiv_ids.InvalidArxivId:
         return None
-    return Paper.objects.visible().for_cards().filter(arxiv_id=arxiv_id).first()
+    found = _loaded(Paper.objects.visible().filter(arxiv_id=arxiv_id), all_authors)
+    return found[0] if found else None
 
 
 def _hit(paper, score, terms, matched):
     found = highlight.spans(paper.abstract, terms)
     text, segments = highlight.snippet(paper.abstract, terms, found)
     return Hit(paper=paper, score=score, highlighted_title=highlight.highlighted(paper.title, terms),
-               highlighted_summary=highlight.segments(paper.abstract, found), snippet=text,
-               snippet_segments=segments, matched=frozenset(matched))
+               snippet=text, snippet_segments=segments, matched=frozenset(matched), abstract_spans=found)
 
 
 def _rank(snap, parsed, filters, sort, need):
@@ -167,15 +184,16 @@ def _rank(snap, parsed, filters, sort, need):
     kw_pks, vec_pks = [pk for pk, _ in kw_hits], [pk for pk, _ in vec_hits]
     only_semantic = set(vec_pks) - set(kw_pks)
     also_keyword = matching(snap, keyword.combine(text, constraint), only_semantic)
-    order, scores = _fused_order(kw_pks, vec_pks)
+    titled = exact_titles(snap, parsed, constraint)
+    order, scores = titled_first(titled, *fused_order(kw_pks, vec_pks))
     ranking = _Ranking(order, scores, kw_total + len(only_semantic - also_keyword),
-                       set(kw_pks) | also_keyword, set(vec_pks))
+                       set(kw_pks) | also_keyword | set(titled), set(vec_pks))
     if sort != "relevance":
         ranking.order = _db_order(ranking.order[:SORT_POOL], sort)
     return ranking
 
 
-def _fused_order(kw_pks, vec_pks):
+def fused_order(kw_pks, vec_pks):
     """The fused head (the first KEYWORD_K keyword hits with the semantic ones), then the rest of the
     keyword list in its order; the same prefix however deep the keyword list was read.
 
@@ -189,6 +207,32 @@ def _fused_order(kw_pks, vec_pks):
     scores.update((pk, RRF_WEIGHTS[0] / (RRF_K + rank)) for rank, pk in enumerate(kw_pks, start=1)
                   if pk not in scores)
     return [pk for pk, _ in fused] + tail, scores
+
+
+def exact_titles(snap, parsed, constraint=None):
+    """The papers titled exactly as the query (``keyword.title_key``), by pk, at most TITLE_K."""
+    query = keyword.exact_title_query(parsed)
+    if query is None:
+        return []
+    query, found = keyword.combine(query, constraint), []
+    for index in snap.keyword_indexes:
+        if index.version >= 2:  # an index written before title keys has none to match
+            found += [pk for pk, _ in index.top(query, TITLE_K)[0]]
+    return sorted(found, reverse=True)[:TITLE_K]
+
+
+def titled_first(titled, order, scores):
+    """``(order, scores)`` with the papers titled exactly as the query first: a pasted title is a
+    known-item search. Their score gains TITLE_BONUS, more than any fused score can reach, so scores
+    still fall down the list; among them the fused order holds."""
+    if not titled:
+        return order, scores
+    scores = dict(scores)
+    for pk in titled:
+        scores[pk] = scores.get(pk, 0.0) + TITLE_BONUS
+    lead = sorted(titled, key=lambda pk: (-scores[pk], -pk))
+    leading = set(lead)
+    return lead + [pk for pk in order if pk not in leading], scores
 
 
 def fuse(keyword_pks, semantic_pks):
@@ -253,7 +297,7 @@ def similar_papers(paper, k=6):
     # A few spare neighbours: the paper itself, and any hidden since the index was built.
     found = live.snapshot().vector_search(vector_from_bytes(raw), k + 4)
     pks = [pk for pk, _ in found if pk != paper.pk]
-    papers = Paper.objects.visible().for_cards().in_bulk(pks)
+    papers = _cards(pks)
     return [papers[pk] for pk in pks if pk in papers][:k]
 
 

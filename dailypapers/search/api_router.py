@@ -78,7 +78,8 @@ def search_papers(request, params: Query[SearchParams]):
     """Hybrid keyword + semantic search over every paper, paged without a cap."""
     filters = Filters(date_from=params.date_from, date_to=params.date_to, date_field=params.date,
                       category=params.cat, organization=params.org, has_code=params.code)
-    results = search(params.q, filters=filters, sort=params.sort, offset=params.offset, limit=params.limit)
+    results = search(params.q, filters=filters, sort=params.sort, offset=params.offset, limit=params.limit,
+                     all_authors=True)
     end = params.offset + len(results.hits)
     return {
         "query": params.q, "total": results.total, "offset": params.offset, "limit": params.limit,

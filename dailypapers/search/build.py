@@ -19,13 +19,15 @@ VECTOR_CHUNK = 5000
 
 
 def is_stale(generation):
-    """True when the database holds anything the live generation lacks (or there is none)."""
+    """True when the database holds anything the live generation lacks (or there is none), or the
+    generation was written with an older keyword schema."""
     if generation is None:
         return True
     manifest = generation.manifest
     built_at = manifest.built_at_datetime
     return (
-        Paper.objects.filter(pk__gt=manifest.max_paper_id).exists()
+        generation.keyword.version != keyword.SCHEMA_VERSION
+        or Paper.objects.filter(pk__gt=manifest.max_paper_id).exists()
         or Paper.objects.filter(updated_at__gt=built_at).exists()
         or PaperEmbedding.objects.filter(embedded_at__gt=built_at).exists()
         or Paper.objects.visible().filter(pk__lte=manifest.max_paper_id).count() != manifest.papers

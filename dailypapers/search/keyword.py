@@ -8,7 +8,9 @@ for Tantivy's own parser, so no input can be an engine operator.
 
 import datetime as dt
 import functools
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import tantivy
 from tantivy import FieldType, Occur, Query
@@ -53,10 +55,22 @@ def _schema():
     builder.add_integer_field("published", indexed=True, fast=True)  # days since 1970-01-01
     builder.add_integer_field("featured", indexed=True, fast=True)
     builder.add_unsigned_field("has_code", indexed=True, fast=True)
+    # Added last, so the fields above keep their ids and an index of version 1 still answers them.
+    builder.add_text_field("title_key", tokenizer_name="raw", index_option="basic")
     return builder.build()
 
 
 SCHEMA = _schema()
+# 2: ``title_key``, a paper's title as one exact term (``title_key()``). An index written before it
+# (version 1: its own meta.json lists no such field) is still searched, without the exact-title lead;
+# asking it for the field would crash the process (a Rust panic), so nothing does.
+SCHEMA_VERSION = 2
+
+
+def title_key(text):
+    """A title as one term: its index terms in order, so case, punctuation, accents and word endings
+    do not matter ("Folding Proteins: with Attention!" and "folding protein with attention" agree)."""
+    return " ".join(analyze(text))
 
 
 @dataclass
@@ -96,6 +110,8 @@ def _document(row):
     if row.featured:
         doc.add_integer("featured", days(row.featured))
     doc.add_unsigned("has_code", int(row.has_code))
+    if key := title_key(row.title):
+        doc.add_text("title_key", key)
     return doc
 
 
@@ -117,13 +133,19 @@ def create(rows, path=None, threads=1):
 def open_index(path):
     index = tantivy.Index.open(str(path))
     index.register_tokenizer(ANALYZER, _analyzer())
-    return KeywordIndex(index)
+    return KeywordIndex(index, _written_version(Path(path)))
+
+
+def _written_version(path):
+    fields = {entry["name"] for entry in json.loads((path / "meta.json").read_text())["schema"]}
+    return SCHEMA_VERSION if "title_key" in fields else 1
 
 
 class KeywordIndex:
-    def __init__(self, index):
+    def __init__(self, index, version=SCHEMA_VERSION):
         self.index = index
         self.searcher = index.searcher()
+        self.version = version  # of the schema it was written with
 
     @property
     def num_docs(self):
@@ -157,7 +179,8 @@ class KeywordIndex:
         return list(zip(pks, scores, strict=True)), result.count
 
     def count(self, query):
-        return self.searcher.search(query, 0, count=True).count
+        # A limit of 0 is a panic in Tantivy's TopDocs (a PanicException, past ``except Exception``).
+        return self.searcher.search(query, 1, count=True).count
 
     def matching(self, query, pks):
         """The subset of ``pks`` that ``query`` matches."""
@@ -166,6 +189,15 @@ class KeywordIndex:
         restricted = Query.boolean_query([(Occur.Must, query), (Occur.Must, pk_set(pks))])
         hits, _ = self.top(restricted, len(pks))
         return {pk for pk, _ in hits}
+
+
+def exact_title_query(parsed):
+    """Papers whose title is the query, word for word (``title_key``); None for a query with an OR or
+    no words. Field restrictions and exclusions are the constraint's business, as for the text."""
+    if not parsed.groups or any(len(group) > 1 for group in parsed.groups):
+        return None
+    key = title_key(parsed.text)
+    return Query.term_query(SCHEMA, "title_key", key) if key else None
 
 
 def pk_set(pks):

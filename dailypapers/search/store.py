@@ -55,7 +55,9 @@ class Manifest:
 class Generation:
     def __init__(self, path):
         self.path = Path(path)
-        self.manifest = Manifest(**json.loads((self.path / MANIFEST).read_text()))
+        written = json.loads((self.path / MANIFEST).read_text())
+        # Keys this version does not know (a newer writer's) are ignored, not an error.
+        self.manifest = Manifest(**{k: v for k, v in written.items() if k in Manifest.__dataclass_fields__})
         self.keyword = keyword.open_index(self.path / "tantivy")
         self.vectors = vectors.VectorIndex.open(self.path, expansion=settings.SEARCH_HNSW_EXPANSION)
 

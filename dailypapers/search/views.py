@@ -65,6 +65,7 @@ def _context(request, query, results, page, filters):
         "query": query,
         "results": results,
         "hits": results.hits,
+        "papers": [hit.paper for hit in results.hits],  # the upvote buttons look the reader's votes up at once
         "page": page,
         "filters": filters,
         "sort": results.sort,

@@ -61,6 +61,12 @@ def paper_card(context, paper):
     return cards.paper_card(paper, upvote_button(context, paper), _page_state(context)[0])
 
 
+@register.simple_tag(takes_context=True)
+def search_hit_card(context, hit):
+    """A search result's card (``search/_hit.html`` is this tag): a paper card with its highlights."""
+    return cards.search_hit_card(hit, upvote_button(context, hit.paper), _page_state(context)[0])
+
+
 @register.simple_tag
 def verified_mark():
     """The mark after a verified author's name: the one markup of cards and the paper page."""

@@ -1,4 +1,4 @@
-from dailypapers.search import highlight
+from dailypapers.search import highlight, keyword
 from dailypapers.search.query import parse
 
 
@@ -32,3 +32,26 @@ def test_it_keeps_a_short_text_whole_and_unhighlighted_without_terms():
     assert highlight.snippet("Short abstract.", set()) == ("Short abstract.", [{"type": "text",
                                                                                "text": "Short abstract."}])
     assert highlight.highlighted("", terms("x")) == []
+
+
+def word_by_word(text, query_terms):
+    """The definition of a highlight: every word (a run of letters and digits) whose term is a query's."""
+    return [(m.start(), m.end()) for m in highlight._WORD.finditer(text)
+            if query_terms.intersection(keyword.analyze(m.group()))]
+
+
+def test_the_fast_ascii_path_finds_exactly_the_words_a_word_by_word_walk_finds():
+    # Stemming rewrites the end of some words ("dying" -> "die", "studies" -> "studi", "happy" ->
+    # "happi"); tokens split at underscores and punctuation; digits are words too.
+    text = ("Dying stars die; lying models lie. Studies study happy, happier ties tying x_tie. "
+            "Re-running 2024 runs ran RUN run_time running3")
+    for query in ("die", "lie", "study", "happy", "tie", "run", "2024", "running3", "ran"):
+        query_terms = terms(query)
+        assert highlight.spans(text, query_terms) == word_by_word(text, query_terms), query
+    assert [text[s:e] for s, e in highlight.spans(text, terms("die"))] == ["Dying", "die"]
+    assert [text[s:e] for s, e in highlight.spans(text, terms("tie"))] == ["ties", "tying", "tie"]
+
+
+def test_accented_text_is_highlighted_through_folding():
+    text = "Un résumé des résumés, sans resume"
+    assert [text[s:e] for s, e in highlight.spans(text, terms("resume"))] == ["résumé", "résumés", "resume"]

@@ -155,7 +155,98 @@ def test_the_fused_order_does_not_depend_on_how_deep_the_keyword_list_was_read()
     from dailypapers.search import api
 
     keyword_pks, semantic_pks = list(range(1, 301)), [250, 7, 999]  # 250: a deep keyword hit, also semantic
-    shallow, _ = api._fused_order(keyword_pks[:120], semantic_pks)
-    deep, scores = api._fused_order(keyword_pks, semantic_pks)
+    shallow, _ = api.fused_order(keyword_pks[:120], semantic_pks)
+    deep, scores = api.fused_order(keyword_pks, semantic_pks)
     assert deep[:120] == shallow[:120]
     assert sorted(deep) == sorted(set(keyword_pks) | {999}) and set(scores) == set(deep)
+
+
+def _namesakes():
+    from dailypapers.papers.upsert import upsert_papers
+
+    from .conftest import record
+
+    # The near-namesake says the query's words more often: BM25 and the fused order both put it first.
+    upsert_papers([
+        record(8, "Zorblax Technical Report", "A short note."),
+        record(9, "Zorblax-V2 Technical Report", "This technical report on Zorblax reports the Zorblax "
+                                                   "report: technical details of Zorblax, reported."),
+    ])
+
+
+@pytest.mark.parametrize("reindexed", [False, True])
+def test_a_pasted_title_puts_that_paper_first(embedded, reindexed):
+    from dailypapers.search import api
+
+    _namesakes()
+    jobs.embed_pending()
+    if reindexed:
+        jobs.reindex_if_stale()
+    live.reset()
+    snap = live.snapshot()
+    fused, _ = api.fused_order([pk for pk, _ in api.keyword_top(snap, _text("Zorblax Technical Report"), 100)[0]],
+                               [pk for pk, _ in api.vector_top(snap, "Zorblax Technical Report")])
+    assert Paper.objects.get(pk=fused[0]).arxiv_id == "2603.00009"  # without the rule the namesake leads
+    for query in ("Zorblax Technical Report", "zorblax: technical REPORTS!", "Zorblax Technical Report -cats"):
+        results = search(query)
+        assert ids(results)[:2] == ["2603.00008", "2603.00009"], query
+        assert results.hits[0].score > results.hits[1].score and "keyword" in results.hits[0].matched
+    # Not a title query: an OR, or words the title does not have; a constraint still applies.
+    assert ids(search("Zorblax Technical OR Report"))[0] == "2603.00009"
+    assert ids(search("Zorblax Technical Report -note"))[0] == "2603.00009"
+
+
+def _text(query):
+    from dailypapers.search import keyword
+    from dailypapers.search.query import parse
+
+    return keyword.text_query(parse(query))
+
+
+def test_a_generation_written_before_title_keys_is_searched_and_rebuilt(embedded):
+    import shutil
+
+    import tantivy
+
+    from dailypapers.search import build, corpus, keyword, store
+
+    _namesakes()
+    manifest = jobs.reindex_if_stale()
+    # The generation's Tantivy index as version 1 wrote it: the same fields, without title_key.
+    builder = tantivy.SchemaBuilder()
+    builder.add_unsigned_field("pk", indexed=True, fast=True)
+    for name in (*keyword.FIELD_BOOSTS, "org"):
+        builder.add_text_field(name, tokenizer_name=keyword.ANALYZER)
+    for name in ("categories", "org_slug"):
+        builder.add_text_field(name, tokenizer_name="raw", index_option="basic")
+    for name in ("published", "featured"):
+        builder.add_integer_field(name, indexed=True, fast=True)
+    builder.add_unsigned_field("has_code", indexed=True, fast=True)
+    path = store.index_root() / manifest.name / "tantivy"
+    shutil.rmtree(path)
+    path.mkdir()
+    old = tantivy.Index(builder.build(), path=str(path))
+    old.register_tokenizer(keyword.ANALYZER, keyword._analyzer())
+    writer = old.writer(15_000_000, 1)
+    for row in corpus.rows():
+        document = tantivy.Document()
+        document.add_unsigned("pk", row.pk)
+        document.add_text("title", row.title)
+        document.add_text("abstract", row.abstract)
+        writer.add_document(document)
+    writer.commit()
+    writer.wait_merging_threads()
+    live.reset()
+    assert store.current().keyword.version == 1
+    assert ids(search("Zorblax Technical Report"))[0] == "2603.00009"  # searched, without the lead
+    assert build.is_stale(store.current())
+    jobs.reindex_if_stale()
+    assert store.current().keyword.version == keyword.SCHEMA_VERSION
+    assert ids(search("Zorblax Technical Report"))[0] == "2603.00008"
+
+
+def test_a_page_of_no_hits_still_counts_the_matches(embedded):
+    # limit=0 reached Tantivy as "top 0", which panics there (PanicException is no Exception).
+    results = search("", filters=Filters(category="cs.CL"), limit=0)
+    assert results.total == 2 and results.hits == []
+    assert search("learned", limit=0).total >= 2

@@ -2,6 +2,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from dailypapers.papers import votes
+from dailypapers.papers.models import Paper
 from dailypapers.papers.upsert import upsert_papers
 
 from .conftest import record
@@ -84,3 +86,29 @@ def test_the_paper_page_shows_similar_papers(client, embedded):
 def test_empty_search_page_explains_the_syntax(client, db):
     response = client.get("/search")
     assert response.status_code == 200 and "author:" in response.content.decode()
+
+
+def test_hits_are_paper_cards_with_an_upvote_button_and_the_card_byline(client, embedded, django_user_model):
+    upsert_papers([record(9, "Zorblax at scale", "More zorblax.", authors=[f"Author {n}" for n in range(1, 6)])])
+    reader = django_user_model.objects.create_user("reader", "reader@example.com", "a long passphrase 9")
+    votes.set_vote(reader, Paper.objects.get(arxiv_id="2603.00009"), True)
+    client.force_login(reader)
+    body = client.get("/papers", {"q": "zorblax"}).content.decode()
+    card = body.split('data-arxiv-id="2603.00009"')[1].split("</article>")[0]
+    # The byline of every card of the site: the first three names and the count, not all five.
+    assert "Author 3" in card and "Author 4" not in card and "· 5 authors" in card
+    assert 'action="/papers/2603.00009/upvote"' in card and 'aria-pressed="true"' in card
+    assert "<mark>Zorblax</mark>" in card and "matches your words" in card
+    assert 'href="/papers/date/2026-03-02"' in card  # the day it was featured
+    other = body.split('data-arxiv-id="2603.00003"')[1].split("</article>")[0]
+    assert 'aria-pressed="false"' in other
+
+
+def test_the_json_outputs_still_list_every_author(client, embedded):
+    upsert_papers([record(9, "Zorblax at scale", "More zorblax.", authors=[f"Author {n}" for n in range(1, 6)])])
+    items = client.get("/api/v1/search", {"q": "zorblax"}).json()["items"]
+    paper = next(item["paper"] for item in items if item["paper"]["id"] == "2603.00009")
+    assert [a["name"] for a in paper["authors"]] == [f"Author {n}" for n in range(1, 6)]
+    hf = client.get("/api/papers/search", {"q": "zorblax"}).json()
+    paper = next(hit["paper"] for hit in hf if hit["paper"]["id"] == "2603.00009")
+    assert len(paper["authors"]) == 5
