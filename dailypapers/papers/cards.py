@@ -19,6 +19,7 @@ import functools
 import html
 from typing import NamedTuple
 
+from django.db import connection
 from django.urls import get_script_prefix, reverse
 from django.utils.safestring import SafeString, mark_safe
 
@@ -66,6 +67,96 @@ def with_authors(papers):
     for paper_id, name, slug, user_id in PaperAuthor.objects.shown_on_cards(list(by_pk), SHOWN_AUTHORS):
         by_pk[paper_id].card_authors.append(CardAuthor(name, slug, user_id is not None))
     return papers
+
+
+def load(pks):
+    """The visible papers among ``pks`` (any order) as ``for_card_list()`` and ``with_authors`` load
+    them — organization, submission and its submitter's name, ``author_count``, ``card_authors`` — in
+    two statements whose SQL is written once per process. Search pages load 20 cards per query: through
+    the ORM, compiling the two queries and building the rows' model instances was ~5 ms of a ~17 ms
+    search at 100k papers; here the values pass through the same converters the ORM applies."""
+    pks = list(pks)
+    if not pks:
+        return []
+    query = _card_query(connection.vendor)
+    placeholders = ", ".join(["%s"] * len(pks))
+    with connection.cursor() as cursor:
+        cursor.execute(query.papers.format(pks=placeholders), pks)
+        papers = [query.paper(row) for row in cursor.fetchall()]
+        by_pk = {paper.pk: paper for paper in papers}
+        if not by_pk:
+            return []
+        cursor.execute(query.authors.format(pks=", ".join(["%s"] * len(by_pk))), [SHOWN_AUTHORS, *by_pk])
+        for paper_id, name, slug, user_id in cursor.fetchall():
+            by_pk[paper_id].card_authors.append(CardAuthor(name, slug, user_id is not None))
+    return papers
+
+
+class _CardQuery:
+    """The SQL of ``load`` for one database vendor, and how its rows become model instances."""
+
+    def __init__(self):
+        from django.contrib.auth import get_user_model
+
+        from .models import Author, Organization, Paper, PaperAuthor, Submission
+
+        q = connection.ops.quote_name
+        self.models = (Paper, Organization, Submission)
+        self.fields = [model._meta.concrete_fields for model in self.models]
+        aliases = ("p", "o", "s")
+        columns = [f"{alias}.{q(f.column)}" for alias, fields in zip(aliases, self.fields, strict=True) for f in fields]
+        self.converters = [self._converters(f, alias) for alias, fields in zip(aliases, self.fields, strict=True)
+                           for f in fields]
+        paper, org, sub, link, author = (m._meta.db_table for m in (Paper, Organization, Submission, PaperAuthor,
+                                                                    Author))
+        user = get_user_model()
+        self.user, self.username = user, user._meta.get_field(user.USERNAME_FIELD)
+        self.papers = (
+            f"SELECT {', '.join(columns)}, (SELECT COUNT(*) FROM {q(link)} c WHERE c.paper_id = p.id), "  # noqa: S608
+            f"u.{q(self.username.column)} FROM {q(paper)} p "
+            f"LEFT JOIN {q(org)} o ON o.id = p.organization_id LEFT JOIN {q(sub)} s ON s.paper_id = p.id "
+            f"LEFT JOIN {q(user._meta.db_table)} u ON u.id = s.submitter_id "
+            f"WHERE p.id IN ({{pks}}) AND NOT p.hidden"
+        )
+        self.authors = (  # PaperAuthor.objects.shown_on_cards, ordered by paper and position
+            f"SELECT l.paper_id, l.name, a.slug, a.user_id FROM {q(link)} l JOIN {q(author)} a "  # noqa: S608
+            f"ON a.id = l.author_id WHERE (l.position < %s OR a.user_id IS NOT NULL) AND l.paper_id IN ({{pks}}) "
+            "ORDER BY l.paper_id, l.position"
+        )
+
+    @staticmethod
+    def _converters(field, alias):
+        """``(column, converters)`` as the ORM's compiler finds them for a selected field."""
+        column = field.get_col(alias)
+        return column, connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+
+    def paper(self, row):
+        values = list(row)
+        for i, (column, converters) in enumerate(self.converters):
+            for convert in converters:
+                values[i] = convert(values[i], column, connection)
+        (paper_class, org_class, sub_class), db = self.models, connection.alias
+        sizes = [len(fields) for fields in self.fields]
+        paper = paper_class.from_db(db, None, values[: sizes[0]])
+        org_values = values[sizes[0] : sizes[0] + sizes[1]]
+        sub_values = values[sizes[0] + sizes[1] : sum(sizes)]
+        org = org_class.from_db(db, None, org_values) if org_values[0] is not None else None
+        paper_class.organization.field.set_cached_value(paper, org)
+        sub = sub_class.from_db(db, None, sub_values) if sub_values[0] is not None else None
+        paper_class.submission.related.set_cached_value(paper, sub)
+        if sub is not None:
+            sub_class.paper.field.set_cached_value(sub, paper)
+            submitter = None
+            if sub.submitter_id is not None:
+                submitter = self.user.from_db(db, ["id", self.username.attname], [sub.submitter_id, values[-1]])
+            sub_class.submitter.field.set_cached_value(sub, submitter)
+        paper.author_count, paper.card_authors = values[sum(sizes)], []
+        return paper
+
+
+@functools.lru_cache(maxsize=4)
+def _card_query(vendor):
+    return _CardQuery()
 
 
 def _e(value):

@@ -2,8 +2,9 @@
 
 ``search(query, *, filters=None, sort="relevance", offset=0, limit=20, all_authors=False) -> SearchResults``
     Hybrid keyword + semantic search. ``.total`` matches, ``.hits`` the page: each Hit has
-    ``.paper`` (loaded for a card as feed pages load it: ``for_card_list()`` and ``cards.with_authors``;
-    with ``all_authors``, ``for_cards()``, every author link, as the JSON and feed outputs list them),
+    ``.paper`` (loaded for a card: ``cards.load``, what feed pages' ``for_card_list()`` and
+    ``cards.with_authors`` give; with ``all_authors``, ``for_cards()``, every author link, as the JSON
+    and feed outputs list them),
     ``.score`` (fused), ``.highlighted_title`` and
     ``.highlighted_summary`` (Hugging Face segment lists over the whole title and abstract),
     ``.snippet`` (plain text) with ``.snippet_segments``, and ``.matched`` ({"keyword", "semantic"}).
@@ -146,12 +147,9 @@ def search(query, *, filters=None, sort="relevance", offset=0, limit=20, all_aut
 
 def _cards(pks, all_authors=False):
     """``{pk: Paper}`` of the visible ones among ``pks``, loaded for cards (see ``search``)."""
-    return {paper.pk: paper for paper in _loaded(Paper.objects.visible().filter(pk__in=pks), all_authors)}
-
-
-def _loaded(papers, all_authors):
-    papers = papers.order_by()  # the ranking orders them: sorting by the model's default costs ~1 ms here
-    return list(papers.for_cards()) if all_authors else cards.with_authors(papers.for_card_list())
+    if all_authors:
+        return Paper.objects.visible().for_cards().in_bulk(pks)
+    return {paper.pk: paper for paper in cards.load(pks)}
 
 
 def _named_paper(query, all_authors=False):
@@ -160,8 +158,8 @@ def _named_paper(query, all_authors=False):
         arxiv_id = arxiv_ids.normalize(str(query or ""))
     except arxiv_ids.InvalidArxivId:
         return None
-    found = _loaded(Paper.objects.visible().filter(arxiv_id=arxiv_id), all_authors)
-    return found[0] if found else None
+    found = Paper.objects.visible().filter(arxiv_id=arxiv_id).values_list("pk", flat=True).first()
+    return None if found is None else _cards([found], all_authors).get(found)
 
 
 def _hit(paper, score, terms, matched):
@@ -183,7 +181,9 @@ def _rank(snap, parsed, filters, sort, need):
     vec_hits = vector_top(snap, parsed.text, constraint)
     kw_pks, vec_pks = [pk for pk, _ in kw_hits], [pk for pk, _ in vec_hits]
     only_semantic = set(vec_pks) - set(kw_pks)
-    also_keyword = matching(snap, keyword.combine(text, constraint), only_semantic)
+    # A semantic hit the keyword list lacks may still match the words (past its depth): ask Tantivy,
+    # unless that list already holds every match.
+    also_keyword = matching(snap, keyword.combine(text, constraint), only_semantic) if kw_total > len(kw_pks) else set()
     titled = exact_titles(snap, parsed, constraint)
     order, scores = titled_first(titled, *fused_order(kw_pks, vec_pks))
     ranking = _Ranking(order, scores, kw_total + len(only_semantic - also_keyword),

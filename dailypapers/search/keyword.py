@@ -187,8 +187,9 @@ class KeywordIndex:
         if not pks:
             return set()
         restricted = Query.boolean_query([(Occur.Must, query), (Occur.Must, pk_set(pks))])
-        hits, _ = self.top(restricted, len(pks))
-        return {pk for pk, _ in hits}
+        # At most len(pks) documents match: the top len(pks) are all of them, uncounted, ties irrelevant.
+        result = self.searcher.search(restricted, len(pks), count=False)
+        return set(self.searcher.fast_field_values("pk", [address for _, address in result.hits]))
 
 
 def exact_title_query(parsed):
@@ -201,7 +202,11 @@ def exact_title_query(parsed):
 
 
 def pk_set(pks):
-    return Query.const_score_query(Query.term_set_query(SCHEMA, "pk", sorted(pks)), 0.0)
+    """Documents with one of ``pks``, unscored. One term query per pk: Tantivy's term-set query for
+    the same took 2.5 ms at 100k papers and 4 ms at 1M (it walks the pk field for the whole index),
+    the terms 0.9 and 1.5 ms (bench on 49 and 73 real queries, same answers)."""
+    terms = [(Occur.Should, Query.term_query(SCHEMA, "pk", pk)) for pk in sorted(pks)]
+    return Query.const_score_query(Query.boolean_query(terms), 0.0)
 
 
 # -- queries ------------------------------------------------------------------------------------

@@ -166,3 +166,35 @@ def test_it_links_no_stored_url_that_is_not_http(client):
         body = client.get(path).content.decode()
         assert "alert(" not in body and "GitHub</a>" not in body and "Project page" not in body, path
         assert "org-avatar-fallback" in body, path
+
+
+def test_load_gives_what_the_orm_gives_for_cards():
+    """``cards.load`` reads cards through hand-written SQL: every field, relation and the rendered card
+    must equal what ``for_card_list()`` + ``with_authors`` give, on each database."""
+    rich, bare, hidden = make_papers(
+        1, 2, 3, day=MONDAY, authors=AUTHORS, organization=OrgRecord("Lantern Lab", "lantern"),
+        github_repo="https://github.com/a/b", github_stars=1234, keywords=["a <b>", "c"],
+        project_page="https://example.org/p")
+    never_featured = make_papers(4, authors=[])[0]
+    Author.objects.filter(slug="erin-muon").update(user=make_user("erin"))
+    Submission.objects.filter(paper=rich).update(submitter=make_user("dana"), submitter_name="")
+    Paper.objects.filter(pk=hidden.pk).update(hidden=True)
+    pks = [rich.pk, bare.pk, hidden.pk, never_featured.pk]
+    with CaptureQueriesContext(connection) as queries:
+        loaded = {paper.pk: paper for paper in cards.load(pks)}
+    assert len(queries) == 2 and set(loaded) == {rich.pk, bare.pk, never_featured.pk}
+    orm = {paper.pk: paper for paper in cards.with_authors(Paper.objects.for_card_list().filter(pk__in=pks))}
+    for pk, paper in loaded.items():
+        expected = orm[pk]
+        for field in Paper._meta.concrete_fields:
+            assert getattr(paper, field.attname) == getattr(expected, field.attname), field.name
+        assert paper.author_count == expected.author_count and paper.card_authors == expected.card_authors
+        assert paper.organization == expected.organization
+        assert getattr(paper, "submission", None) == getattr(expected, "submission", None)
+        with CaptureQueriesContext(connection) as queries:
+            assert card_of(paper) == card_of(expected)
+        assert len(queries) == 0, "a relation the card reads was not loaded"
+    submission = loaded[rich.pk].submission
+    assert submission.submitter_display == "dana" and submission.feed_day == MONDAY
+    assert loaded[rich.pk].keywords == ["a <b>", "c"] and loaded[rich.pk].published == rich.published
+    assert cards.load([]) == [] and cards.load([hidden.pk]) == []
