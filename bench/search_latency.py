@@ -1,4 +1,4 @@
-"""Search latency at 100k and 1M papers: keyword, vector, full hybrid; building blocks; peak RSS.
+"""Search latency at 100k and 1M papers: keyword, vector, full hybrid, similar papers; building blocks; peak RSS.
 
 The corpus is grown from ``arxiv-listings.jsonl.gz``: its 74,728 papers as they are, then copies with
 a fifth of their words swapped for words drawn from the corpus's own word frequencies, each with its
@@ -345,9 +345,36 @@ def measure(count, efs):
                 samples[name].append(value)
             for name in STAGES:
                 samples[name].append(results.timings.get(name, 0.0))
+    samples["similar"] = similar_papers_ms(generation, count)
     serving_rss_mb = peak_rss_mb()
     recall = recall_by_ef(generation.vectors, vectors_seen, efs)
     return samples, serving_rss_mb, recall, encoder, crossover(generation.vectors, queries[:50], encoder)
+
+
+def similar_papers_ms(generation, count):
+    """``api.similar_papers`` (the paper page's six) for ``count`` papers drawn at random, warm: reading
+    the paper's stored vector, the nearest-neighbour search, loading six cards. The bench corpus keeps
+    its vectors in the generation only, so the drawn papers get their database rows first (dated before
+    the generation, as if it had been built from them)."""
+    import datetime as dt
+
+    import numpy as np
+
+    from dailypapers.papers.models import Paper
+    from dailypapers.search import api
+    from dailypapers.search.models import PaperEmbedding, vector_to_bytes
+
+    rows = random.Random(SEED).sample(range(len(generation.vectors)), count)
+    pks = [int(generation.vectors.ids[row]) for row in rows]
+    long_ago = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    PaperEmbedding.objects.bulk_create(
+        [PaperEmbedding(paper_id=pk, vector=vector_to_bytes(np.asarray(generation.vectors.matrix[row])),
+                        model="bench", embedded_at=long_ago) for pk, row in zip(pks, rows, strict=True)],
+        ignore_conflicts=True)
+    papers = list(Paper.objects.filter(pk__in=pks))
+    for paper in papers:  # warm
+        api.similar_papers(paper)
+    return [timed(api.similar_papers, paper)[0] for paper in papers]
 
 
 # The stages of one api.search call (SearchResults.timings).
@@ -424,7 +451,7 @@ def report(size, build_timings, result, load_before):
              "ann": f"vector top-100 alone (ef {result['expansion']})",
              "hybrid": "full hybrid search (parse, encode, both halves, fusion, hydrate 20, highlight)",
              "rank_ms": "  of which: parse, encode, both halves, fusion", "hydrate_ms": "  of which: hydrate 20 cards",
-             "highlight_ms": "  of which: highlight"}
+             "highlight_ms": "  of which: highlight", "similar": "similar papers (the paper page's 6, with cards)"}
     for name, label in names.items():
         print(f"| {label} | {rows[name][0]:.2f} | {rows[name][1]:.2f} |")
     print("\n| HNSW ef | recall@10 vs exact | top-100 p50 ms | p95 ms |\n| --- | ---: | ---: | ---: |")
