@@ -55,26 +55,14 @@ class CardAuthor(NamedTuple):
     verified: bool  # a user claimed this author entry
 
 
-def with_authors(papers):
-    """Give each of ``papers`` (loaded with ``Paper.objects.for_card_list()``) the author links its card
-    shows, in one query; returns them as a list."""
-    from .models import PaperAuthor
-
-    papers = list(papers)
-    by_pk = {paper.pk: paper for paper in papers}
-    for paper in papers:
-        paper.card_authors = []
-    for paper_id, name, slug, user_id in PaperAuthor.objects.shown_on_cards(list(by_pk), SHOWN_AUTHORS):
-        by_pk[paper_id].card_authors.append(CardAuthor(name, slug, user_id is not None))
-    return papers
-
-
 def load(pks):
-    """The visible papers among ``pks`` (any order) as ``for_card_list()`` and ``with_authors`` load
-    them — organization, submission and its submitter's name, ``author_count``, ``card_authors`` — in
-    two statements whose SQL is written once per process. Search pages load 20 cards per query: through
-    the ORM, compiling the two queries and building the rows' model instances was ~5 ms of a ~17 ms
-    search at 100k papers; here the values pass through the same converters the ORM applies."""
+    """The visible papers among ``pks`` (any order) with what their cards show — organization,
+    submission and its submitter's name, ``author_count``, and as ``card_authors`` the first
+    SHOWN_AUTHORS authors and any verified one — in two statements whose SQL is written once per
+    process. Every list of cards loads through here. Through the ORM (``select_related`` and a values
+    query for the shown authors), compiling the queries and building the rows' model instances was ~5
+    ms of a ~17 ms search at 100k papers; here the values pass through the converters the ORM applies
+    (a test holds every field and relation equal to ``Paper.objects.for_cards()``)."""
     pks = list(pks)
     if not pks:
         return []
@@ -118,7 +106,7 @@ class _CardQuery:
             f"LEFT JOIN {q(user._meta.db_table)} u ON u.id = s.submitter_id "
             f"WHERE p.id IN ({{pks}}) AND NOT p.hidden"
         )
-        self.authors = (  # PaperAuthor.objects.shown_on_cards, ordered by paper and position
+        self.authors = (  # the links a card shows, ordered by paper and position
             f"SELECT l.paper_id, l.name, a.slug, a.user_id FROM {q(link)} l JOIN {q(author)} a "  # noqa: S608
             f"ON a.id = l.author_id WHERE (l.position < %s OR a.user_id IS NOT NULL) AND l.paper_id IN ({{pks}}) "
             "ORDER BY l.paper_id, l.position"

@@ -4,8 +4,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import connections, models
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F, Prefetch, Q
 from django.urls import reverse
 
 from dailypapers.lib import arxiv_ids, ranking
@@ -55,19 +54,10 @@ class PaperQuerySet(models.QuerySet):
         return self.visible().filter(submission__feed_day__range=(first_day, last_day))
 
     def for_cards(self):
-        """Everything a paper card shows, in a constant number of queries (2) whatever the count."""
+        """Papers with their organization, submission and every author link, in two queries whatever the
+        count: the paper page, the JSON outputs and feeds. Lists of cards load through ``cards.load``."""
         return self.select_related("organization", "submission", "submission__submitter").prefetch_related(
             Prefetch("paper_authors", queryset=PaperAuthor.objects.select_related("author").order_by("position"))
-        )
-
-    def for_card_list(self):
-        """``for_cards`` for pages of cards, without the author links: a card names only its first few
-        authors and any verified one (``PaperAuthor.objects.shown_on_cards``, loaded by the view for the
-        page's papers), so this adds ``author_count`` instead. Loading every link costs two model instances
-        apiece, and long author lists are common (the day page of 2026-08-21: 130 links, 51 shown)."""
-        count = PaperAuthor.objects.filter(paper=OuterRef("pk")).order_by().values("paper").annotate(n=Count("pk"))
-        return self.select_related("organization", "submission", "submission__submitter").annotate(
-            author_count=Coalesce(Subquery(count.values("n")), Value(0))
         )
 
     def with_total_upvotes(self):
@@ -176,24 +166,12 @@ class Paper(models.Model):
         return self.github_repo
 
 
-class PaperAuthorQuerySet(models.QuerySet):
-    def shown_on_cards(self, paper_ids, shown_authors):
-        """``(paper_id, name, author slug, author's user id)`` rows, in order, of the links cards show: the
-        first ``shown_authors`` of each paper and any verified author. Plain rows: a card needs no more."""
-        shown = Q(position__lt=shown_authors) | Q(author__user__isnull=False)
-        return self.filter(shown, paper_id__in=paper_ids).order_by("paper_id", "position").values_list(
-            "paper_id", "name", "author__slug", "author__user_id"
-        )
-
-
 class PaperAuthor(models.Model):
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="paper_authors")
     author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="paper_links")
     position = models.PositiveSmallIntegerField()
     # The name as this paper writes it; the Author entry (shared by slug) keeps the first spelling seen.
     name = models.CharField(max_length=255)
-
-    objects = PaperAuthorQuerySet.as_manager()
 
     class Meta:
         ordering = ["position"]
