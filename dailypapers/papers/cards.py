@@ -229,7 +229,7 @@ def _authors(authors, count, prefix):
 
 
 def _card_authors(paper):
-    """The authors a card may show, in order, and how many the paper has: those ``with_authors`` loaded,
+    """The authors a card may show, in order, and how many the paper has: those ``load`` read,
     else (a paper loaded with ``for_cards``) all of its links."""
     authors = getattr(paper, "card_authors", None)
     if authors is not None:

@@ -2,9 +2,8 @@
 
 ``search(query, *, filters=None, sort="relevance", offset=0, limit=20, all_authors=False) -> SearchResults``
     Hybrid keyword + semantic search. ``.total`` matches, ``.hits`` the page: each Hit has
-    ``.paper`` (loaded for a card: ``cards.load``, what feed pages' ``for_card_list()`` and
-    ``cards.with_authors`` give; with ``all_authors``, ``for_cards()``, every author link, as the JSON
-    and feed outputs list them),
+    ``.paper`` (loaded for a card by ``cards.load``, as every list of cards is; with ``all_authors``,
+    ``for_cards()``: every author link, as the JSON and feed outputs list them),
     ``.score`` (fused), ``.highlighted_title`` and
     ``.highlighted_summary`` (Hugging Face segment lists over the whole title and abstract),
     ``.snippet`` (plain text) with ``.snippet_segments``, and ``.matched`` ({"keyword", "semantic"}).
