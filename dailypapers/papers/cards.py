@@ -17,6 +17,7 @@ Search results are the same cards with the search's highlights (``search_hit_car
 
 import functools
 import html
+import itertools
 from typing import NamedTuple
 
 from django.db import connection
@@ -56,7 +57,7 @@ class CardAuthor(NamedTuple):
 
 
 def load(pks):
-    """The visible papers among ``pks`` (any order) with what their cards show — organization,
+    """The visible papers among ``pks``, in the order of ``pks``, with what their cards show — organization,
     submission and its submitter's name, ``author_count``, and as ``card_authors`` the first
     SHOWN_AUTHORS authors and any verified one — in two statements whose SQL is written once per
     process. Every list of cards loads through here. Through the ORM (``select_related`` and a values
@@ -77,7 +78,7 @@ def load(pks):
         cursor.execute(query.authors.format(pks=", ".join(["%s"] * len(by_pk))), [SHOWN_AUTHORS, *by_pk])
         for paper_id, name, slug, user_id in cursor.fetchall():
             by_pk[paper_id].card_authors.append(CardAuthor(name, slug, user_id is not None))
-    return papers
+    return [by_pk[pk] for pk in dict.fromkeys(pks) if pk in by_pk]
 
 
 class _CardQuery:
@@ -91,6 +92,9 @@ class _CardQuery:
         q = connection.ops.quote_name
         self.models = (Paper, Organization, Submission)
         self.fields = [model._meta.concrete_fields for model in self.models]
+        # Where each model's values sit in a row; the author count follows them, the username is last.
+        ends = list(itertools.accumulate(len(fields) for fields in self.fields))
+        self.slices = [slice(start, end) for start, end in zip([0, *ends], ends, strict=False)]
         aliases = ("p", "o", "s")
         columns = [f"{alias}.{q(f.column)}" for alias, fields in zip(aliases, self.fields, strict=True) for f in fields]
         self.converters = [self._converters(f, alias) for alias, fields in zip(aliases, self.fields, strict=True)
@@ -124,10 +128,8 @@ class _CardQuery:
             for convert in converters:
                 values[i] = convert(values[i], column, connection)
         (paper_class, org_class, sub_class), db = self.models, connection.alias
-        sizes = [len(fields) for fields in self.fields]
-        paper = paper_class.from_db(db, None, values[: sizes[0]])
-        org_values = values[sizes[0] : sizes[0] + sizes[1]]
-        sub_values = values[sizes[0] + sizes[1] : sum(sizes)]
+        paper_values, org_values, sub_values = (values[part] for part in self.slices)
+        paper = paper_class.from_db(db, None, paper_values)
         org = org_class.from_db(db, None, org_values) if org_values[0] is not None else None
         paper_class.organization.field.set_cached_value(paper, org)
         sub = sub_class.from_db(db, None, sub_values) if sub_values[0] is not None else None
@@ -138,7 +140,7 @@ class _CardQuery:
             if sub.submitter_id is not None:
                 submitter = self.user.from_db(db, ["id", self.username.attname], [sub.submitter_id, values[-1]])
             sub_class.submitter.field.set_cached_value(sub, submitter)
-        paper.author_count, paper.card_authors = values[sum(sizes)], []
+        paper.author_count, paper.card_authors = values[self.slices[-1].stop], []
         return paper
 
 
@@ -163,8 +165,12 @@ def _plural(count):
     return "" if count == 1 else "s"
 
 
+def _day(day):
+    return f"{MONTHS[day.month - 1]} {day.day}, {day.year}"  # as the template filter date:"M j, Y"
+
+
 def _date(day):
-    return f'<time datetime="{day.isoformat()}">{MONTHS[day.month - 1]} {day.day}, {day.year}</time>'
+    return f'<time datetime="{day.isoformat()}">{_day(day)}</time>'
 
 
 @functools.lru_cache(maxsize=50_000)
@@ -320,7 +326,7 @@ def search_hit_card(hit, upvote, prefix=None):
     if submission is not None:
         day = submission.feed_day
         extra.append(f'<span class="featured-on">Featured <a href="{_e(url("papers:day", day.isoformat(), prefix))}">'
-                     f"{MONTHS[day.month - 1]} {day.day}, {day.year}</a></span>")
+                     f"{_day(day)}</a></span>")
     chips = "".join(f'<span class="chip match-{kind}">{label}</span>' for kind, label in MATCH_LABELS
                     if kind in hit.matched)
     extra.append(f'<span class="match-reasons" title="Why this paper is here">{chips}</span>')

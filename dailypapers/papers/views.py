@@ -41,8 +41,7 @@ def _card_page(request, papers):
     queryset's order, then ``cards.load`` (two statements written once; building each card's organization,
     submission and submitter through the ORM was most of an uncached day page's queries' cost)."""
     page = _page(request, papers.values_list("pk", flat=True))
-    loaded = {paper.pk: paper for paper in cards.load(page.object_list)}
-    page.object_list = [loaded[pk] for pk in page.object_list if pk in loaded]
+    page.object_list = cards.load(page.object_list)
     return page
 
 

@@ -295,9 +295,7 @@ def similar_papers(paper, k=6):
         return []
     # A few spare neighbours: the paper itself, and any hidden since the index was built.
     found = live.snapshot().vector_search(vector_from_bytes(raw), k + 4)
-    pks = [pk for pk, _ in found if pk != paper.pk]
-    papers = _cards(pks)
-    return [papers[pk] for pk in pks if pk in papers][:k]
+    return cards.load([pk for pk, _ in found if pk != paper.pk])[:k]
 
 
 def paper_embeddings(paper_ids):

@@ -202,3 +202,5 @@ def test_load_gives_what_the_orm_gives_for_cards():
     assert submission.submitter_display == "dana" and submission.feed_day == MONDAY
     assert loaded[rich.pk].keywords == ["a <b>", "c"] and loaded[rich.pk].published == rich.published
     assert cards.load([]) == [] and cards.load([hidden.pk]) == []
+    order = [never_featured.pk, hidden.pk, rich.pk, bare.pk, rich.pk]  # the callers' order, each once
+    assert [paper.pk for paper in cards.load(order)] == [never_featured.pk, rich.pk, bare.pk]
