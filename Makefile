@@ -6,14 +6,21 @@ export DAILYPAPERS_HOME ?= $(CURDIR)/var
 DEMO_DATA ?= ../shared/data/hf-daily-papers.jsonl.gz
 DEMO_MARK := $(DAILYPAPERS_HOME)/.demo-imported
 
-.PHONY: run test venv lint test-sqlite test-postgres bench-import bench-http clean
+.PHONY: run test venv test-venv lint test-sqlite test-postgres bench-import bench-http clean
 
+# The site alone (make run): no torch. The test tools (make test) add the reference model and torch.
 $(BIN)/dailypapers: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.test-deps: $(BIN)/dailypapers
 	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e '.[test]'
 	touch $@
 
 venv: $(BIN)/dailypapers
+
+test-venv: $(VENV)/.test-deps
 
 run: venv
 	$(BIN)/dailypapers migrate --noinput
@@ -23,14 +30,14 @@ run: venv
 	elif [ ! -f "$(DEMO_DATA)" ]; then echo "No demo data at $(DEMO_DATA): starting with an empty site."; fi
 	$(BIN)/dailypapers serve
 
-lint: venv
+lint: test-venv
 	$(BIN)/ruff check .
 	$(BIN)/dailypapers makemigrations --check --dry-run
 
-test-sqlite: venv
+test-sqlite: test-venv
 	$(BIN)/pytest -q
 
-test-postgres: venv
+test-postgres: test-venv
 	scripts/with-postgres $(BIN)/pytest -q
 
 test: lint test-sqlite test-postgres

@@ -27,6 +27,7 @@ _SESSION_HOME = Path(tempfile.mkdtemp(prefix="dailypapers-test-home-"))
 (_SESSION_HOME / "static").mkdir()  # WhiteNoise warns about a missing STATIC_ROOT
 atexit.register(shutil.rmtree, _SESSION_HOME, ignore_errors=True)
 os.environ["DAILYPAPERS_HOME"] = str(_SESSION_HOME)
+os.environ["SEARCH_MODEL_DIR"] = str(_SESSION_HOME / "model")
 
 TEST_SETTINGS = {
     "HOME": _SESSION_HOME,
@@ -51,6 +52,9 @@ TEST_SETTINGS = {
     # `embed` in-process only: helper processes would open the site's database, not the test one
     # (search/tests/test_embed.py runs --processes 2 as subprocesses on the test database).
     "SEARCH_EMBED_PROCESSES": 1,
+    # The ONNX model files, built once for the session (``search_model`` below) and shared by every test
+    # and by the `dailypapers` subprocesses tests start (the environment variable).
+    "SEARCH_MODEL_DIR": str(_SESSION_HOME / "model"),
     "PASSWORD_HASHERS": [
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -132,3 +136,11 @@ def browser_page(chromium_path, monkeypatch):
             context.close()
         finally:
             browser.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def search_model():
+    """The ONNX model files for this CPU, built once per session as ``serve`` builds them at start."""
+    from dailypapers.search.setup import prepare_search
+
+    prepare_search()

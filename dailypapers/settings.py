@@ -234,19 +234,19 @@ FEED_PAGE_SIZE = envint("FEED_PAGE_SIZE", 50)
 # -- search (dailypapers/search, docs/search.md) -----------------------------------------------------
 # The derived index directory; empty means $DAILYPAPERS_HOME/index (resolved when used, so tests move it).
 SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", "")
+# Where the ONNX model files built from the packaged weights live; empty means $DAILYPAPERS_HOME/model.
+SEARCH_MODEL_DIR = os.environ.get("SEARCH_MODEL_DIR", "")
 SEARCH_PAGE_SIZE = envint("SEARCH_PAGE_SIZE", 20)
-# Document embedding (docs/search.md): runtime "torch" (precision "bf16" or "fp32") or "onnx" ("int8" or
-# "fp32"), input length in tokens, threads per `embed` process (1: a second process uses the other core).
-SEARCH_EMBED_RUNTIME = os.environ.get("SEARCH_EMBED_RUNTIME", "torch")
-SEARCH_EMBED_PRECISION = os.environ.get("SEARCH_EMBED_PRECISION", "bf16")
+# Document embedding through ONNX Runtime (docs/search.md): precision "auto" (chosen from the CPU: int8
+# where it has int8 dot-product units, else fp32), "fp32" or "int8"; input length in tokens; threads
+# per embedding process (0: one per core).
+SEARCH_EMBED_PRECISION = os.environ.get("SEARCH_EMBED_PRECISION", "auto")
 SEARCH_EMBED_MAX_TOKENS = envint("SEARCH_EMBED_MAX_TOKENS", 128)
-SEARCH_EMBED_THREADS = envint("SEARCH_EMBED_THREADS", 1)
-# `embed` runs this many processes side by side (one per core: two 1-thread processes measured 124
-# papers/s here against 88 for one 2-thread process); the worker's turns stay one process.
-SEARCH_EMBED_PROCESSES = envint("SEARCH_EMBED_PROCESSES", os.cpu_count() or 1)
-# Query encoding: "auto" (ONNX once `reindex` has exported and verified it, else torch), "onnx", "torch".
-SEARCH_QUERY_RUNTIME = os.environ.get("SEARCH_QUERY_RUNTIME", "auto")
-SEARCH_QUERY_THREADS = envint("SEARCH_QUERY_THREADS", 2)
+SEARCH_EMBED_THREADS = envint("SEARCH_EMBED_THREADS", 0)
+# `embed --processes` default: side by side, each with SEARCH_EMBED_THREADS threads.
+SEARCH_EMBED_PROCESSES = envint("SEARCH_EMBED_PROCESSES", 1)
+# Queries are encoded in fp32 in web processes, this many threads each.
+SEARCH_QUERY_THREADS = envint("SEARCH_QUERY_THREADS", 1)
 # Above this many vectors a generation also gets an HNSW graph (usearch); below it search is exact.
 SEARCH_HNSW_THRESHOLD = envint("SEARCH_HNSW_THRESHOLD", 20_000)
 SEARCH_HNSW_DTYPE = os.environ.get("SEARCH_HNSW_DTYPE", "f16")
@@ -337,13 +337,14 @@ DIGEST_CONFIRM_MAX_AGE_DAYS = envint("DIGEST_CONFIRM_MAX_AGE_DAYS", 7)
 # The mailto: in List-Unsubscribe (empty: DEFAULT_FROM_EMAIL's address); pipe it to `unsubscribe_mail`.
 DIGEST_UNSUBSCRIBE_MAILTO = os.environ.get("DIGEST_UNSUBSCRIBE_MAILTO", "")
 
-# The worker's jobs: (name, "module:function", seconds between checks). Each job decides itself whether
-# it has work (sources keep their own schedule), so a short interval costs one query.
+# The worker's jobs: (name, "module:function", seconds between checks, lane). Each job decides itself
+# whether it has work (sources keep their own schedule), so a short interval costs one query. Network
+# jobs and local ones (embedding, indexing) run side by side, so a source that hangs delays no search.
 WORKER_JOBS = [
-    ("sync", "dailypapers.sources.sync:run_due", 60),
-    ("digests", "dailypapers.digests.management.commands.send_digests:run_due", 60),
-    ("embed", "dailypapers.search.jobs:run_embed", 30),  # at most 512 papers a turn
-    ("reindex", "dailypapers.search.jobs:run_reindex", 300),  # a new index generation when stale
+    ("sync", "dailypapers.sources.sync:run_due", 60, "network"),
+    ("digests", "dailypapers.digests.management.commands.send_digests:run_due", 60, "network"),
+    ("embed", "dailypapers.search.jobs:run_embed", 30, "local"),  # again at once while papers wait
+    ("reindex", "dailypapers.search.jobs:run_reindex", 60, "local"),  # a new index generation when due
 ]
 
 # Structured logs: one JSON object a line (LOG_FORMAT=text for a human at a terminal).

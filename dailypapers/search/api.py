@@ -22,6 +22,7 @@ highlight. Jobs (``embed_pending``, ``build_generation``) live in ``jobs.py``.
 """
 
 import datetime as dt
+import logging
 import time
 from dataclasses import dataclass, field
 
@@ -29,7 +30,7 @@ from dailypapers.lib import arxiv_ids
 from dailypapers.papers import cards
 from dailypapers.papers.models import Paper
 
-from . import embedder, fusion, highlight, keyword, live
+from . import embedder, fusion, highlight, keyword, live, minilm
 from .models import PaperEmbedding, vector_from_bytes
 from .query import parse
 
@@ -56,6 +57,7 @@ TITLE_BONUS = sum(RRF_WEIGHTS) / RRF_K
 SORT_POOL = 1000
 
 embed_query = embedder.embed_query
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -279,12 +281,24 @@ def vector_top(snap, text, constraint=None, k=VECTOR_K, min_similarity=None):
     if not text.strip() or snap.vector_count == 0:
         return []
     min_similarity = MIN_SIMILARITY if min_similarity is None else min_similarity
-    found = snap.vector_search(embed_query(text), k * (CONSTRAINED_OVERFETCH if constraint is not None else 1))
+    try:
+        query = embed_query(text)
+    except minilm.ModelNotReady:  # a site whose setup step has not run yet: words only, never a 500
+        log.warning("search by meaning is off until the model is built (dailypapers doctor)")
+        return []
+    found = snap.vector_search(query, k * (CONSTRAINED_OVERFETCH if constraint is not None else 1))
     found = [(pk, sim) for pk, sim in found if sim >= min_similarity]
     if constraint is not None:
         allowed = matching(snap, constraint, {pk for pk, _ in found})
         found = [(pk, sim) for pk, sim in found if pk in allowed]
     return found[:k]
+
+
+def warm():
+    """Load the query model and the live index, and run one search through them (web workers call it
+    before their first request)."""
+    embedder.warm()
+    search("attention", limit=1)
 
 
 def similar_papers(paper, k=6):

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from dailypapers.papers.models import Paper
 
-from . import build, embedder
+from . import build, embedder, progress
 from .models import CLAIM_LEASE, PaperEmbedding, is_dead_local_process, this_process, vector_to_bytes
 
 BATCH_SIZE = 64
@@ -112,20 +112,18 @@ def reindex_if_stale(force=False):
 
 
 # -- the worker's entry points (settings.WORKER_JOBS calls them with no arguments) -------------------
-WORKER_EMBED_LIMIT = 512  # papers per turn: the loop's other jobs must not wait an hour on a backfill
+WORKER_EMBED_LIMIT = 512  # papers per turn, so indexing interleaves with a long backfill
 
 
 def run_embed():
-    """One worker turn of embedding: at most WORKER_EMBED_LIMIT papers."""
-    return embed_pending(limit=WORKER_EMBED_LIMIT)
+    """One worker turn of embedding: at most WORKER_EMBED_LIMIT papers. True while papers still wait
+    (the worker then runs it again at once), and the progress is logged."""
+    done = embed_pending(limit=WORKER_EMBED_LIMIT)
+    if done:
+        log.info("%s", progress.measure())
+    return done >= WORKER_EMBED_LIMIT
 
 
 def run_reindex():
-    """One worker turn of indexing: the ONNX query encoder once, then a generation when stale."""
-    from . import onnx_export
-
-    try:
-        onnx_export.ensure()
-    except Exception:  # queries fall back to torch; the index must still be rebuilt
-        log.exception("ONNX export failed; queries stay on torch")
+    """One worker turn of indexing: a generation when stale."""
     return reindex_if_stale()

@@ -3,7 +3,6 @@
     $DAILYPAPERS_HOME/index/
         CURRENT              the name of the live generation, replaced atomically
         gen-000007/          manifest.json, tantivy/, ids.npy, vectors.npy[, hnsw.usearch]
-        onnx/                the verified ONNX export of the query encoder
         .lock                held (flock) by the one process building a generation
 
 Only ``build.build_generation`` (the worker, or ``dailypapers reindex``) writes here. Web processes
@@ -24,7 +23,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from . import embedder, keyword, vectors
+from . import keyword, vectors
 
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
@@ -86,8 +85,6 @@ def current():
         cached = _open.get(root)
         if cached is None or cached[0] != name:
             _open[root] = (name, Generation(root / name))
-            # The builder exports the ONNX query encoder before its first generation: look again.
-            embedder.query_encoder.cache_clear()
         return _open[root][1]
 
 

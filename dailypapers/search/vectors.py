@@ -6,7 +6,6 @@ L2-normalized), both memory-mapped by readers; above ``SEARCH_HNSW_THRESHOLD`` v
 its cost grows with n (docs/search.md has the crossover measured on this machine).
 """
 
-import contextlib
 from pathlib import Path
 
 import numpy as np
@@ -32,8 +31,7 @@ def top_k(matrix, ids, query, k):
 def usearch_index():
     """usearch's Index class. onnxruntime is imported first: imported after usearch (usearch 2.26,
     onnxruntime 1.32), it crashes the process with a segmentation fault, and web processes load both."""
-    with contextlib.suppress(ImportError):  # without it queries run on torch: nothing to protect
-        import onnxruntime  # noqa: F401
+    import onnxruntime  # noqa: F401
     from usearch.index import Index
 
     return Index

@@ -1,6 +1,7 @@
 """A small hand-made corpus (invented papers) and an isolated index directory per test.
 
-The model loads once per session (``minilm``); a test that needs vectors asks for ``embedded``.
+The model files are built once per session (the root conftest); a test that needs vectors asks for
+``embedded``, one that compares with sentence-transformers for ``reference``.
 """
 
 import datetime as dt
@@ -10,14 +11,27 @@ import pytest
 
 from dailypapers.papers.records import OrgRecord, PaperRecord
 from dailypapers.papers.upsert import upsert_papers
-from dailypapers.search import embedder, jobs, live
+from dailypapers.search import embedder, jobs, live, minilm
 
 DAY = dt.date(2026, 3, 2)
 
 
 @pytest.fixture(scope="session")
-def minilm():
-    return embedder.sentence_model()
+def reference():
+    """``encode(texts) -> (n, 384)`` through sentence-transformers on torch fp32: the library the ONNX
+    graph is checked against (installed for the tests only; no site process imports torch)."""
+    import os
+
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(minilm.weights_dir()), device="cpu", local_files_only=True)
+    model.max_seq_length = minilm.REFERENCE_MAX_TOKENS
+
+    def encode(texts):
+        return model.encode(list(texts), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+
+    return encode
 
 
 _VECTORS = {}
@@ -25,13 +39,15 @@ _VECTORS = {}
 
 @pytest.fixture(autouse=True)
 def remembered_vectors(monkeypatch):
-    """The real model embeds each distinct text once per session; the corpus recurs in most tests."""
+    """The real model embeds each distinct text once per session and precision; the corpus recurs in
+    most tests."""
     encode = embedder.encode_documents
 
     def remembering(texts, batch_size=32):
-        missing = [t for t in dict.fromkeys(texts) if t not in _VECTORS]
-        _VECTORS.update(zip(missing, encode(missing, batch_size), strict=True))
-        return np.stack([_VECTORS[t] for t in texts]) if texts else encode([])
+        made_by = embedder.fingerprint()
+        missing = [t for t in dict.fromkeys(texts) if (made_by, t) not in _VECTORS]
+        _VECTORS.update(zip([(made_by, t) for t in missing], encode(missing, batch_size), strict=True))
+        return np.stack([_VECTORS[made_by, t] for t in texts]) if texts else encode([])
 
     monkeypatch.setattr(embedder, "encode_documents", remembering)
 
@@ -91,6 +107,6 @@ def corpus(db):
 
 
 @pytest.fixture
-def embedded(corpus, minilm):
+def embedded(corpus):
     jobs.embed_pending()
     live.reset()

@@ -10,7 +10,7 @@ from .conftest import PAPERS
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_search_from_the_header_shows_highlighted_results(live_server, browser_page, minilm):
+def test_a_search_from_the_header_shows_highlighted_results(live_server, browser_page):
     upsert_papers(PAPERS)
     jobs.embed_pending()
     problems = []

@@ -16,7 +16,7 @@ def run(*args):
     return out.getvalue()
 
 
-def test_embed_embeds_every_paper_once(corpus, minilm):
+def test_embed_embeds_every_paper_once(corpus):
     assert "embedded 6 papers" in run("embed")
     assert PaperEmbedding.objects.filter(vector__isnull=False).count() == 6
     assert "embedded 0 papers" in run("embed")
@@ -78,7 +78,7 @@ def test_embed_rejects_a_batch_size_below_one(db):
         run("embed", "--batch-size", "0")
 
 
-def test_embed_logs_each_committed_batch_at_verbosity_2(corpus, minilm):
+def test_embed_logs_each_committed_batch_at_verbosity_2(corpus):
     out = io.StringIO()
     call_command("embed", "--batch-size", "4", stdout=out, verbosity=2)
     lines = out.getvalue().splitlines()
@@ -86,7 +86,7 @@ def test_embed_logs_each_committed_batch_at_verbosity_2(corpus, minilm):
     assert lines[2].startswith("embedded 6 papers (") and len(lines) == 3
 
 
-def test_refresh_queues_papers_whose_text_changed(corpus, minilm):
+def test_refresh_queues_papers_whose_text_changed(corpus):
     jobs.embed_pending()
     Paper.objects.filter(arxiv_id="2603.00001").update(title="A different title")
     assert jobs.mark_changed() == 1
@@ -95,9 +95,9 @@ def test_refresh_queues_papers_whose_text_changed(corpus, minilm):
 
 
 def test_reindex_builds_when_stale_and_is_a_no_op_otherwise(embedded):
-    assert "built gen-000001: 6 papers, 6 vectors" in run("reindex", "--no-onnx")
-    assert "up to date" in run("reindex", "--no-onnx")
-    assert "built gen-000002" in run("reindex", "--no-onnx", "--force")
+    assert "built gen-000001: 6 papers, 6 vectors" in run("reindex")
+    assert "up to date" in run("reindex")
+    assert "built gen-000002" in run("reindex", "--force")
 
 
 def test_reindex_while_another_build_runs_does_nothing(embedded):
@@ -114,15 +114,8 @@ def test_old_generations_are_pruned(embedded, index_dir):
     assert store.current_name() == "gen-000004"
 
 
-def test_the_worker_turns_embed_a_bounded_batch_and_reindex(corpus, minilm, monkeypatch):
-    from dailypapers.search import onnx_export
-
+def test_the_worker_turns_embed_a_bounded_batch_and_reindex(corpus, monkeypatch):
     monkeypatch.setattr(jobs, "WORKER_EMBED_LIMIT", 4)
-    assert jobs.run_embed() == 4
-    assert jobs.run_embed() == 2
-
-    def broken():
-        raise RuntimeError("no exporter here")
-
-    monkeypatch.setattr(onnx_export, "ensure", broken)
-    assert jobs.run_reindex().vectors == 6  # a failed export never blocks the index
+    assert jobs.run_embed() is True  # a full turn: papers still wait, the worker runs it again at once
+    assert jobs.run_embed() is False  # the last two
+    assert jobs.run_reindex().vectors == 6

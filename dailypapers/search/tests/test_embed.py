@@ -1,5 +1,5 @@
-"""Document embedding: the runtimes the settings offer, the int8 export's check, and ``embed`` killed
-with -9 mid-run then restarted (issue #8: nothing lost, nothing embedded twice)."""
+"""Document embedding: the precisions the CPU allows, their vectors against sentence-transformers, and
+``embed`` killed with -9 mid-run then restarted (nothing lost, nothing embedded twice)."""
 
 import os
 import queue
@@ -13,51 +13,42 @@ import time
 import numpy as np
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.test import override_settings
 
 from dailypapers.papers.models import Paper
 from dailypapers.papers.upsert import upsert_papers
-from dailypapers.search import embedder, onnx_export
+from dailypapers.search import cpu, embedder, minilm
 from dailypapers.search.models import PaperEmbedding, vector_from_bytes
 from dailypapers.search.tests.conftest import PAPERS, record
 
 TEXTS = [embedder.document_text(p.title, p.abstract) for p in PAPERS]
-
-
-@pytest.fixture(scope="module")
-def exports(tmp_path_factory):
-    """An index directory holding the verified fp32 and int8 exports, made once for this module."""
-    directory = tmp_path_factory.mktemp("index")
-    with override_settings(SEARCH_INDEX_DIR=str(directory)):
-        onnx_export.ensure("int8")
-    return directory
+AVX2_EPYC = cpu.Cpu("x86_64", "AMD EPYC 7B12", frozenset({"avx", "avx2", "fma"}))
+SAPPHIRE_RAPIDS = cpu.Cpu("x86_64", "Intel Xeon", frozenset({"avx2", "avx512f", "avx512_vnni", "amx_int8"}))
 
 
 @pytest.fixture
-def int8(exports, settings):
-    settings.SEARCH_INDEX_DIR = str(exports)
-    settings.SEARCH_EMBED_RUNTIME, settings.SEARCH_EMBED_PRECISION = "onnx", "int8"
-    return onnx_export.load_document_encoder("int8")
+def on_cpu(monkeypatch):
+    """Pretend the process runs on the given CPU (what ``cpu.detect`` would have read)."""
+    def use(which):
+        monkeypatch.setattr(cpu, "detect", lambda: which)
+        embedder.this_cpu.cache_clear()
 
-
-def test_it_verifies_the_int8_export_against_torch_before_use(exports, settings):
-    settings.SEARCH_INDEX_DIR = str(exports)
-    cosine = onnx_export.ensure("int8")  # recorded by the module's export: nothing is redone
-    assert onnx_export.MIN_COSINE["int8"] <= cosine < onnx_export.MIN_COSINE["fp32"]  # int8 moves vectors
-    import onnx
-
-    graph = onnx.load(str(onnx_export.directory() / onnx_export.FILE_NAMES["int8"])).graph
-    assert sum(node.op_type == "MatMulInteger" for node in graph.node) >= 6 * 6  # every layer's weights, 8-bit
+    yield use
+    embedder.this_cpu.cache_clear()
 
 
 def cosines(a, b):
     return (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
 
 
-def test_it_embeds_documents_close_to_torch_whatever_their_order_and_padding(int8, minilm):
-    reference = np.stack([embedder.torch_query(text) for text in TEXTS])
+def int8_encoder():
+    minilm.ensure(("int8",))
+    return minilm.Encoder(minilm.path("int8"), threads=1, max_tokens=128).encode
+
+
+def test_int8_documents_stay_close_to_the_library_whatever_their_order_and_padding(reference):
+    int8 = int8_encoder()
     batched = int8(TEXTS, 4)  # lengths differ: each batch is padded to its own longest
-    assert np.all(cosines(reference, batched) > 0.97)
+    assert np.all(cosines(reference(TEXTS), batched) > 0.97)
     # Activations are quantized with one scale per batch, so a vector depends a little on its batch
     # companions: close, not equal.
     reordered = int8(TEXTS[::-1], 32)[::-1]
@@ -65,32 +56,34 @@ def test_it_embeds_documents_close_to_torch_whatever_their_order_and_padding(int
     assert np.all(cosines(batched, reordered) > 0.98) and np.all(cosines(batched, alone) > 0.98)
 
 
-def test_the_fp32_document_path_equals_torch_with_padding(exports, settings, minilm):
-    settings.SEARCH_INDEX_DIR = str(exports)
-    fp32 = onnx_export.load_document_encoder("fp32")
-    reference = np.stack([embedder.torch_query(text) for text in TEXTS])
-    assert np.all(cosines(reference, fp32(TEXTS, 4)) > 0.9999)
+def test_the_fp32_document_path_equals_the_library(settings, reference, on_cpu):
+    settings.SEARCH_EMBED_PRECISION = "fp32"
+    on_cpu(AVX2_EPYC)
+    assert np.all(cosines(reference(TEXTS), embedder.encode_documents(TEXTS)) > 0.9999)
 
 
-def test_it_finds_the_right_paper_with_int8_documents_and_fp32_queries(int8, minilm):
-    documents = embedder.normalize(int8(TEXTS, 32))
-    query = embedder.torch_query("predicting how a protein folds from its sequence")
+def test_it_finds_the_right_paper_with_int8_documents_and_fp32_queries():
+    documents = embedder.normalize(int8_encoder()(TEXTS, 32))
+    query = embedder.embed_query("predicting how a protein folds from its sequence")
     assert int(np.argmax(documents @ query)) == 0  # "Folding proteins with attention"
 
 
-def test_the_fingerprint_names_runtime_precision_and_length(settings):
+def test_the_precision_defaults_from_the_cpu_and_names_the_vectors(settings, on_cpu):
     settings.SEARCH_EMBED_MAX_TOKENS = 96
-    settings.SEARCH_EMBED_RUNTIME, settings.SEARCH_EMBED_PRECISION = "onnx", "int8"
+    on_cpu(AVX2_EPYC)
+    assert embedder.fingerprint() == "all-MiniLM-L6-v2/96/onnx-fp32"
+    on_cpu(SAPPHIRE_RAPIDS)
     assert embedder.fingerprint() == "all-MiniLM-L6-v2/96/onnx-int8"
-    settings.SEARCH_EMBED_RUNTIME, settings.SEARCH_EMBED_PRECISION = "torch", "bf16"
-    assert embedder.fingerprint() == "all-MiniLM-L6-v2/96/bf16"  # the name torch rows always had
+    assert embedder.same_model("all-MiniLM-L6-v2/96/onnx-int8", "all-MiniLM-L6-v2/96/onnx-fp32")
+    assert not embedder.same_model("all-MiniLM-L6-v2/96/onnx-int8", "all-MiniLM-L6-v2/128/onnx-int8")
 
 
-@pytest.mark.parametrize(("runtime", "precision"), [("onnx", "bf16"), ("torch", "int8"), ("tensorrt", "fp32"),
-                                                    ("onnx", "int4"), ("onnx", "")])
-def test_it_rejects_a_runtime_and_precision_that_do_not_go_together(settings, runtime, precision):
-    settings.SEARCH_EMBED_RUNTIME, settings.SEARCH_EMBED_PRECISION = runtime, precision
-    with pytest.raises(ImproperlyConfigured, match="SEARCH_EMBED_"):
+@pytest.mark.parametrize(("precision", "message"), [("int8", "no int8 dot-product"), ("bf16", "no bf16 path"),
+                                                    ("int4", "expected auto, fp32 or int8")])
+def test_it_refuses_a_precision_this_cpu_cannot_run_fast(settings, on_cpu, precision, message):
+    settings.SEARCH_EMBED_PRECISION = precision
+    on_cpu(AVX2_EPYC)
+    with pytest.raises(ImproperlyConfigured, match=message):
         embedder.encode_documents(["a paper"])
 
 
@@ -99,7 +92,7 @@ KILL_CORPUS = 48
 KILL_BATCH = 8
 
 
-def _site_env(exports, tmp_path):
+def _site_env(tmp_path):
     """The environment of an ``embed`` subprocess on this test's database (SQLite file or PostgreSQL)."""
     from django.db import connection
 
@@ -108,8 +101,7 @@ def _site_env(exports, tmp_path):
         url = f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
     else:
         url = f"sqlite:///{s['NAME']}"
-    return os.environ | {"DATABASE_URL": url, "DAILYPAPERS_HOME": str(tmp_path), "SEARCH_INDEX_DIR": str(exports),
-                         "SEARCH_EMBED_RUNTIME": "onnx", "SEARCH_EMBED_PRECISION": "int8",
+    return os.environ | {"DATABASE_URL": url, "DAILYPAPERS_HOME": str(tmp_path), "SEARCH_INDEX_DIR": str(tmp_path),
                          "LOG_FORMAT": "text", "PYTHONUNBUFFERED": "1"}
 
 
@@ -134,11 +126,11 @@ def _embed(env, *args):
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # noqa: S603
 
 
-def test_it_survives_kill_9_mid_run_and_a_restart_takes_over_at_once(exports, transactional_db, tmp_path):
+def test_it_survives_kill_9_mid_run_and_a_restart_takes_over_at_once(transactional_db, tmp_path):
     long_abstract = "We study a method and report results on several benchmarks with careful ablations. " * 8
     upsert_papers([record(100 + n, f"Invented paper number {n}", f"Paper {n}. {long_abstract}")
                    for n in range(KILL_CORPUS)])
-    env = _site_env(exports, tmp_path)
+    env = _site_env(tmp_path)
     process = _embed(env, "-v", "2")
     lines, holder = _lines(process.stdout), f"{socket.gethostname()}:{process.pid}"
     # Kill it after its first batch is committed, while it holds its next claim (encoding that batch).
@@ -160,17 +152,16 @@ def test_it_survives_kill_9_mid_run_and_a_restart_takes_over_at_once(exports, tr
     rows = PaperEmbedding.objects.filter(paper__in=Paper.objects.all())
     assert rows.count() == Paper.objects.count() == KILL_CORPUS  # one row per paper (a OneToOne)
     assert not rows.filter(vector__isnull=True).exists() and not rows.exclude(claimed_by="").exists()
-    with override_settings(SEARCH_EMBED_RUNTIME="onnx", SEARCH_EMBED_PRECISION="int8"):
-        assert set(rows.values_list("model", flat=True)) == {embedder.fingerprint()}
+    assert set(rows.values_list("model", flat=True)) == {embedder.fingerprint()}
     vectors = np.stack([vector_from_bytes(v) for v in rows.values_list("vector", flat=True)])
     assert vectors.shape == (KILL_CORPUS, 384) and np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-3)
     assert len({v.tobytes() for v in vectors}) == KILL_CORPUS  # each paper its own vector
 
 
-def test_it_embeds_with_several_processes_each_paper_once(exports, transactional_db, tmp_path):
+def test_it_embeds_with_several_processes_each_paper_once(transactional_db, tmp_path):
     upsert_papers([record(300 + n, f"Invented paper number {n}", f"Paper {n} about topic {n % 5}.")
                    for n in range(KILL_CORPUS)])
-    process = _embed(_site_env(exports, tmp_path), "--processes", "2")
+    process = _embed(_site_env(tmp_path), "--processes", "2")
     out, err = process.communicate(timeout=300)
     assert process.returncode == 0, err[-2000:]
     assert f"embedded {KILL_CORPUS} papers with 2 processes" in out

@@ -7,16 +7,19 @@ the one queue, and shows their common progress.
 """
 
 import argparse
+import os
 import subprocess
 import sys
 import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.test.utils import override_settings
 from tqdm import tqdm
 
-from dailypapers.search import jobs
+from dailypapers.search import cpu, jobs
 from dailypapers.search.models import PaperEmbedding
+from dailypapers.search.setup import prepare_search
 
 
 def positive(value):
@@ -24,6 +27,11 @@ def positive(value):
     if number < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value}")
     return number
+
+
+def shared_threads(processes):
+    """Threads per embedding process: SEARCH_EMBED_THREADS, else the cores shared among them."""
+    return settings.SEARCH_EMBED_THREADS or max(1, cpu.cores() // processes)
 
 
 class Command(BaseCommand):
@@ -35,13 +43,15 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=positive, default=None,
                             help="stop after this many papers (one process)")
         parser.add_argument("--processes", type=positive, default=None,
-                            help="embedding processes side by side (default SEARCH_EMBED_PROCESSES: the cores)")
+                            help="embedding processes side by side (default SEARCH_EMBED_PROCESSES, 1), "
+                                 "the cores shared among them")
         parser.add_argument("--refresh", action="store_true",
                             help="first queue again the papers whose text or model setting changed")
         parser.add_argument("--loop", action="store_true", help="keep running, polling every --interval s")
         parser.add_argument("--interval", type=float, default=30.0)
 
     def handle(self, *args, **options):
+        prepare_search()
         if options["refresh"]:
             self.stdout.write(f"{jobs.mark_changed()} papers queued again")
         while True:
@@ -58,7 +68,9 @@ class Command(BaseCommand):
             waiting = min(waiting, options["limit"])
         helpers = self._start_helpers(options) if waiting else []
         started = time.monotonic()
-        with tqdm(total=waiting, unit="paper", disable=waiting == 0 or options["verbosity"] == 0) as bar:
+        quiet = waiting == 0 or options["verbosity"] == 0
+        with override_settings(SEARCH_EMBED_THREADS=shared_threads(len(helpers) + 1)), \
+                tqdm(total=waiting, unit="paper", disable=quiet) as bar:
             try:
                 done = jobs.embed_pending(batch_size=options["batch_size"], limit=options["limit"],
                                           progress=self._progress(bar, options["verbosity"], waiting, helpers))
@@ -85,7 +97,8 @@ class Command(BaseCommand):
             return []
         command = [sys.executable, "-m", "dailypapers.cli", "embed", "--processes", "1", "-v", "0",
                    "--batch-size", str(options["batch_size"])]
-        return [subprocess.Popen(command, stdout=subprocess.DEVNULL) for _ in range(count)]  # noqa: S603
+        env = os.environ | {"SEARCH_EMBED_THREADS": str(shared_threads(count + 1))}
+        return [subprocess.Popen(command, stdout=subprocess.DEVNULL, env=env) for _ in range(count)]  # noqa: S603
 
     def _wait_for(self, helpers, bar, waiting):
         """Wait for the helper processes, keeping the bar moving."""

@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from dailypapers.search import jobs, onnx_export
+from dailypapers.search import jobs
 
 
 class Command(BaseCommand):
@@ -12,14 +12,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
-        parser.add_argument("--no-onnx", action="store_true", help="skip the ONNX query-encoder export")
         parser.add_argument("--loop", action="store_true", help="keep running, checking every --interval s")
         parser.add_argument("--interval", type=float, default=60.0)
 
     def handle(self, *args, **options):
-        if not options["no_onnx"]:
-            cosine = onnx_export.ensure()
-            self.stdout.write(f"ONNX query encoder verified (lowest cosine to torch {cosine:.6f})")
         while True:
             self.handle_one(force=options["force"])
             if not options["loop"]:
