@@ -1,15 +1,33 @@
-"""gunicorn hooks for ``dailypapers serve``: on the embedded default the worker runs beside the web
-server, so one command gives a live site; it starts with the master and stops with it."""
+"""gunicorn settings and hooks for ``dailypapers serve``.
+
+Each web worker loads the search model and the index before it takes a request (not the master:
+ONNX Runtime's threads do not survive a fork). On the embedded default the worker runs beside the web
+server, so one command gives a live site; it starts with the master and stops with it.
+"""
 
 import os
 import subprocess
 import sys
+
+# The longest request line gunicorn allows (its default is 4094): every URL the API documents fits.
+limit_request_line = 8190
 
 
 def on_starting(server):
     if os.environ.get("DAILYPAPERS_SERVE_WORKER") == "1":
         command = [sys.executable, "-m", "dailypapers.cli", "worker"]
         server.dailypapers_worker = subprocess.Popen(command)  # noqa: S603 - fixed argv, no shell
+
+
+def when_ready(server):
+    for listener in server.LISTENERS:
+        print(f"Serving on http://{listener}/", flush=True)  # noqa: T201 - the one line a person waits for
+
+
+def post_worker_init(worker):
+    from dailypapers.ops.warmup import warm
+
+    warm()
 
 
 def on_exit(server):

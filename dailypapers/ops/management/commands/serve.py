@@ -1,10 +1,14 @@
 """``dailypapers serve``: the production WSGI server (gunicorn), sized from the machine's cores."""
 
+import errno
 import os
+import socket
 import sys
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+
+from dailypapers.search.setup import prepare_search
 
 
 def default_workers():
@@ -22,21 +26,42 @@ class Command(BaseCommand):
     help = "Serve the site with gunicorn (static files through WhiteNoise)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--bind", default=os.environ.get("BIND", "127.0.0.1:8000"))
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", 0)) or None)
-        parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", 4)))
+        parser.add_argument("--bind", default=os.environ.get("BIND", "127.0.0.1:8000"),
+                            help="HOST:PORT to listen on (BIND; default 127.0.0.1:8000)")
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", 0)) or None,
+                            help="web worker processes (WEB_WORKERS; default 2 x cores + 1)")
+        parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", 4)),
+                            help="threads per web worker (WEB_THREADS; default 4)")
         parser.add_argument("--timeout", type=int, default=30, help="seconds before a stuck worker restarts")
         parser.add_argument("--with-worker", choices=["auto", "yes", "no"],
                             default=os.environ.get("SERVE_WORKER", "auto"),
-                            help="also run `dailypapers worker` (auto: on SQLite, the embedded default)")
+                            help="also run `dailypapers worker` (SERVE_WORKER; auto: on SQLite, the embedded default)")
 
     def handle(self, *args, **options):
+        check_bind(options["bind"])
+        prepare_search()  # before any web worker exists: no request ever builds the model
         os.environ["DAILYPAPERS_SERVE_WORKER"] = "1" if _with_worker(options["with_worker"]) else "0"
         argv = gunicorn_argv(options)
-        self.stdout.write(f"Serving on http://{options['bind']}/")
         self.stdout.flush()
         # exec: gunicorn becomes this process, so signals (SIGTERM, SIGHUP reload) reach it directly.
         os.execv(sys.executable, argv)  # noqa: S606 (fixed argv, no shell involved)
+
+
+def check_bind(bind):
+    """Fail in one clear line when the address cannot be listened on (gunicorn would retry and log
+    five tracebacks first)."""
+    host, _, port = bind.rpartition(":")
+    host = host.strip("[]") or "127.0.0.1"
+    if not port.isdigit():
+        raise CommandError(f"--bind {bind!r}: expected HOST:PORT")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, int(port)))
+        except OSError as exc:
+            reason = "the address is already in use" if exc.errno == errno.EADDRINUSE else exc.strerror
+            raise CommandError(f"cannot listen on {bind}: {reason} (choose another with --bind or BIND)") from None
 
 
 def gunicorn_argv(options):

@@ -5,6 +5,7 @@ import logging
 from django.core.management.base import BaseCommand
 
 from dailypapers.ops.worker import Worker
+from dailypapers.search.setup import prepare_search
 
 
 class Command(BaseCommand):
@@ -15,6 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, once, **options):
         logging.getLogger("dailypapers").setLevel(logging.INFO)
+        prepare_search()
         worker = Worker()
         if once:
             worker.handle_one()
