@@ -109,6 +109,7 @@ class SearchResults:
     # Milliseconds: total_ms, and its stages rank_ms (parse, encode, both halves, fusion), hydrate_ms
     # and highlight_ms (bench/search_latency.py reports each).
     timings: dict = field(default_factory=dict)
+    pending: int = 0  # papers imported since the index generation, not yet searchable by their words
 
 
 @dataclass
@@ -130,7 +131,8 @@ def search(query, *, filters=None, sort="relevance", offset=0, limit=20, all_aut
         return SearchResults(query, 1, [_hit(named, 1.0, set(), {"keyword"})], offset, limit, sort, filters, 1,
                              paper=named)
     parsed = parse(query)
-    ranking = _rank(live.snapshot(), parsed, filters, sort, offset + limit)
+    snap = live.snapshot()
+    ranking = _rank(snap, parsed, filters, sort, offset + limit)
     ranked_at = time.perf_counter()
     pks = ranking.order[offset : offset + limit]
     papers = _cards(pks, all_authors)
@@ -143,7 +145,8 @@ def search(query, *, filters=None, sort="relevance", offset=0, limit=20, all_aut
     done = time.perf_counter()
     timings = {"total_ms": (done - started) * 1000, "rank_ms": (ranked_at - started) * 1000,
                "hydrate_ms": (hydrated_at - ranked_at) * 1000, "highlight_ms": (done - hydrated_at) * 1000}
-    return SearchResults(query, ranking.total, hits, offset, limit, sort, filters, reachable, timings=timings)
+    return SearchResults(query, ranking.total, hits, offset, limit, sort, filters, reachable, timings=timings,
+                         pending=snap.pending)
 
 
 def _cards(pks, all_authors=False):

@@ -2,9 +2,14 @@
 
 Papers added after the generation (pk above its ``max_paper_id``) go into a small in-memory Tantivy
 index; vectors written after it (``embedded_at`` past its ``built_at``, minus a margin for
-transactions that committed late) are scored exactly. Both are rebuilt only when a cheap aggregate
-over the newest rows changes, so a new paper is searchable the moment it is imported. A search pays
+transactions that committed late) are scored exactly. Both change only when a cheap aggregate over
+the newest rows changes, so a paper a sync adds is searchable the moment it is stored. A search pays
 one statement for it: two index range scans over only the rows newer than the generation.
+
+The work a request may do here is bounded: newer vectors are loaded incrementally (only those
+written since the last look), and more than INLINE_KEYWORD_MAX newer papers (a bulk import) are left
+to the worker's next generation, at most a minute away, instead of being indexed in every web
+process; until then a search says how many papers wait (``Snapshot.pending``).
 """
 
 import datetime as dt
@@ -23,8 +28,10 @@ from .models import PaperEmbedding, vector_from_bytes
 # A vector written this long before a generation's start may have committed after the build read
 # the table: score it from the database too (a duplicate is harmless, a gap is not).
 LATE_COMMIT_MARGIN = dt.timedelta(minutes=2)
+INLINE_KEYWORD_MAX = 2000
 
 _cache = {}
+_vectors = {}  # generation path -> (freshness state, (ids, matrix))
 _sql_cache = {}
 _lock = threading.Lock()
 
@@ -34,6 +41,7 @@ class Snapshot:
     generation: store.Generation | None
     keyword_delta: keyword.KeywordIndex | None
     vector_delta: tuple  # (ids, matrix)
+    pending: int = 0  # newer papers not searchable by their words until the next generation
 
     @property
     def keyword_indexes(self):
@@ -58,7 +66,9 @@ class Snapshot:
 def snapshot():
     generation = store.current()
     state = _freshness(generation)
-    return Snapshot(generation, _keyword_delta(generation, state[:3]), _vector_delta(generation, state[3:]))
+    pending = state[0] if state[0] > INLINE_KEYWORD_MAX else 0
+    return Snapshot(generation, _keyword_delta(generation, state[:3]), _vector_delta(generation, state[3:]),
+                    pending)
 
 
 def _newer_papers(generation):
@@ -132,28 +142,63 @@ def _cached(key, build):
 
 
 def _keyword_delta(generation, state):
-    if not state[0]:
+    if not state[0] or state[0] > INLINE_KEYWORD_MAX:
         return None
     key = ("keyword", generation.path if generation else None, *state)
     return _cached(key, lambda: keyword.create(corpus.rows(_newer_papers(generation))))
 
 
+EMPTY = (np.zeros(0, dtype=np.int64), np.zeros((0, 384), dtype=np.float32))
+
+
 def _vector_delta(generation, state):
+    """(ids, matrix) of the vectors newer than ``generation``; ``state`` is (count, last written)."""
     if not state[0]:
-        return np.zeros(0, dtype=np.int64), np.zeros((0, 384), dtype=np.float32)
-    key = ("vector", generation.path if generation else None, *state)
-    return _cached(key, lambda: _load_vectors(_newer_vectors(generation)))
+        return EMPTY
+    path = generation.path if generation else None
+    with _lock:
+        previous = _vectors.get(path)
+    if previous is not None and previous[0] == state:
+        return previous[1]
+    rows = _newer_vectors(generation)
+    if previous is not None and previous[0][1] is not None:  # only what was written since the last look
+        since = _as_datetime(previous[0][1])
+        value = _merge(previous[1], _load_vectors(rows.filter(embedded_at__gte=since)))
+    else:
+        value = _load_vectors(rows)
+    with _lock:
+        _vectors.clear()  # one generation at a time per process
+        _vectors[path] = (state, value)
+    return value
+
+
+def _as_datetime(value):
+    """The aggregate's datetime: SQLite hands back its text form, stored in UTC."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
 
 
 def _load_vectors(rows):
     pairs = list(rows.values_list("paper_id", "vector"))
+    if not pairs:
+        return EMPTY
     ids = np.array([pk for pk, _ in pairs], dtype=np.int64)
     matrix = np.stack([vector_from_bytes(raw) for _, raw in pairs]).astype(np.float32)
     return ids, matrix
 
 
+def _merge(old, new):
+    """``old`` with ``new`` added; a paper in both keeps its ``new`` vector (it was embedded again)."""
+    ids = np.concatenate([new[0], old[0]])
+    matrix = np.concatenate([new[1], old[1]])
+    _, first = np.unique(ids, return_index=True)  # the first occurrence: new before old
+    return ids[first], matrix[first]
+
+
 def reset():
     """Forget cached deltas and opened generations (tests)."""
     _cache.clear()
+    _vectors.clear()
     _sql_cache.clear()
     store.forget()
