@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from dailypapers.lib import arxiv_ids
 
+from . import progress
 from .api import SORTS, Filters, search
 
 SORT_LABELS = {"relevance": "Relevance", "newest": "Newest", "upvotes": "Most upvoted"}
@@ -72,7 +73,14 @@ def _context(request, query, results, page, filters):
         "sort_links": [(key, label, _url(params, sort=key)) for key, label in SORT_LABELS.items()],
         "page_links": _page_links(page, params),
         "capped": results.reachable < results.total,
+        "meaning_progress": _meaning_progress(query),
     }
+
+
+def _meaning_progress(query):
+    """While papers wait for their vectors (a large import), how far along that is; else None."""
+    measured = progress.current() if query else None
+    return None if measured is None or measured.complete else measured
 
 
 def _url(params, **changes):

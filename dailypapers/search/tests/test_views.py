@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -112,3 +114,23 @@ def test_the_json_outputs_still_list_every_author(client, embedded):
     hf = client.get("/api/papers/search", {"q": "zorblax"}).json()
     paper = next(hit["paper"] for hit in hf if hit["paper"]["id"] == "2603.00009")
     assert len(paper["authors"]) == 5
+
+
+def test_while_papers_wait_for_vectors_the_page_says_how_far_meaning_search_is(client, corpus):
+    from dailypapers.search import jobs, progress
+
+    jobs.embed_pending(limit=2)
+    progress.reset()
+    page = client.get("/papers", {"q": "robot grasping"}).content.decode()
+    assert re.search(r"Meaning search: 2 of 6 papers, about \d+ min", page)
+    jobs.embed_pending()
+    progress.reset()
+    assert "Meaning search:" not in client.get("/papers", {"q": "robot grasping"}).content.decode()
+
+
+def test_progress_estimates_the_time_left_from_the_recent_rate():
+    from dailypapers.search.progress import Progress
+
+    assert str(Progress(4210, 9877, 31.5)) == "meaning search: 4,210 of 9,877 papers, about 3 min"
+    assert Progress(10, 10, 0).minutes_left is None and Progress(10, 10, 0).complete
+    assert str(Progress(0, 9877, 0)) == "meaning search: 0 of 9,877 papers"  # nothing moved lately: no guess
