@@ -34,7 +34,8 @@ from threadpoolctl import threadpool_limits
 
 from .models import CollectionItem, InterestSeed, NotInterested, Paper, Submission, Upvote, category_filter
 
-# Candidates: visible papers published in the last RECENT_DAYS, at most CANDIDATE_LIMIT of the newest.
+# Candidates: visible papers published or featured in the RECENT_DAYS up to the latest feed day, at most
+# CANDIDATE_LIMIT of the newest.
 RECENT_DAYS = 30
 CANDIDATE_LIMIT = 3000
 # The most recent positives used; older taste fades out.
@@ -194,8 +195,12 @@ def _group_anchor(seed, embeddings):
 
 # -- candidates and scoring ------------------------------------------------------------------------------
 def recent_papers(now=None, limit=CANDIDATE_LIMIT):
-    """Ids of recent visible papers (published or featured in the last RECENT_DAYS), newest first."""
-    since = (now or timezone.now()).date() - dt.timedelta(days=RECENT_DAYS)
+    """Ids of recent visible papers, newest first: published or featured in the RECENT_DAYS up to the
+    latest feed day that has papers, not up to today, so a site whose newest papers are months old (a
+    demo, a private mirror, a paused sync) still has candidates."""
+    today = (now or timezone.now()).date()
+    latest = Submission.objects.day_before(today, inclusive=True) or today
+    since = latest - dt.timedelta(days=RECENT_DAYS)
     recent = Paper.objects.visible().filter(Q(published__gte=since) | Q(submission__feed_day__gte=since))
     return list(recent.order_by("-published", "-pk").values_list("pk", flat=True)[:limit])
 

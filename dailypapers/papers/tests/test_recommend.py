@@ -7,6 +7,7 @@ from django.utils import timezone
 from dailypapers.accounts.tests.people import make_papers
 from dailypapers.papers import collections, recommend, votes
 from dailypapers.papers.models import InterestSeed, NotInterested, Paper
+from dailypapers.papers.upsert import upsert_papers
 from dailypapers.search.models import PaperEmbedding, vector_to_bytes
 
 pytestmark = pytest.mark.django_db
@@ -202,3 +203,31 @@ def test_the_batched_linear_fit_is_the_one_user_fit_column_by_column():
     for column in range(2):
         alone = recommend.fit_linear(positives[column], negatives[column], background[pools[:, column]])
         assert np.allclose(together[:, column], alone, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.shared
+def test_a_cold_account_gets_picks_after_two_upvotes_on_the_demo_data(shared_dir, client):
+    """The demo's newest papers are months before today: candidates come from its latest feed days."""
+    from dailypapers.accounts.tests.people import make_user
+    from dailypapers.papers.models import Submission
+    from dailypapers.search import jobs
+    from dailypapers.sources.files import ParseProblem, read_paths
+
+    records = [r for r in read_paths([shared_dir / "data" / "hf-daily-papers.jsonl.gz"])
+               if not isinstance(r, ParseProblem)]
+    latest = max(r.featured_on for r in records)
+    assert (timezone.now().date() - latest).days > recommend.RECENT_DAYS  # the point of the test
+    upsert_papers([r for r in records if r.featured_on >= latest - dt.timedelta(days=recommend.RECENT_DAYS)])
+    # Embedding the window is enough (every paper would take minutes): the candidates are these.
+    jobs.enqueue_missing()
+    while jobs.embed_one_batch(256) is not None:
+        pass
+    newest_day = Submission.objects.filter(feed_day=latest).order_by("-paper__hf_upvotes")
+    carol = make_user("carol")
+    client.force_login(carol)
+    assert recommend.recommend(carol) == []  # cold: nothing to go on yet
+    for submission in newest_day[:2]:
+        votes.set_vote(carol, submission.paper, up=True)
+    picks = recommend.recommend(carol, limit=10)
+    assert len(picks) == 10 and all(p.reason.startswith("Similar to") for p in picks)
+    assert "Similar to" in client.get("/for-you").content.decode()
