@@ -93,10 +93,12 @@ class Worker:
 
     def _run(self, job, in_main):
         close_old_connections()  # a long-lived process must not reuse a connection the DB dropped
-        self.in_job = in_main
+        if in_main:  # only the main thread's job can be interrupted by the signal handler
+            self.in_job = True
         try:
             return job.function()()
         except Exception:  # a failing job must not stop the others
             log.exception("job %s failed", job.name)
         finally:
-            self.in_job = False
+            if in_main:
+                self.in_job = False

@@ -3,6 +3,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -78,3 +79,41 @@ def test_the_worker_process_exits_cleanly_on_sigterm(tmp_path, busy):
         out = subprocess.run([sys.executable, "-m", "dailypapers.cli", "shell", "--no-imports", "-c", check],
                              env=env, capture_output=True, text=True, check=True).stdout
         assert out.strip() == "None interrupted"
+
+
+RELEASE = threading.Event()
+
+
+def hang():
+    """A source that does not answer until the local lane has run three times (or 10 s pass)."""
+    CALLS.append("hang")
+    RELEASE.wait(10)
+
+
+def record_local():
+    CALLS.append("local")
+    if CALLS.count("local") >= 3:
+        RELEASE.set()
+
+
+def more_twice():
+    CALLS.append("more")
+    return CALLS.count("more") <= 2  # True: work left
+
+
+def test_a_hanging_network_job_never_delays_embedding_and_indexing(db):
+    RELEASE.clear()
+    target = "dailypapers.ops.tests.test_worker"
+    jobs = [Job("sync", f"{target}:hang", 60, "network"), Job("embed", f"{target}:record_local", 0, "local")]
+    worker = Worker(jobs=jobs, sleep=lambda s: time.sleep(0.01))
+    started = time.monotonic()
+    worker.run(max_ticks=3)
+    assert RELEASE.is_set() and time.monotonic() - started < 9  # released by the local lane, not the timeout
+    assert "hang" in CALLS and CALLS.count("local") >= 3
+
+
+def test_a_job_with_work_left_runs_again_at_the_next_tick(db):
+    clock = Clock()
+    worker = Worker(jobs=[Job("embed", "dailypapers.ops.tests.test_worker:more_twice", 60, "local")], clock=clock)
+    assert [worker.handle_one("local") for _ in range(4)] == [["embed"], ["embed"], ["embed"], []]
+    assert CALLS == ["more"] * 3  # the third returned False: back to its interval
