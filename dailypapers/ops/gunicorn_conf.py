@@ -21,7 +21,7 @@ def on_starting(server):
 
 def when_ready(server):
     for listener in server.LISTENERS:
-        print(f"Serving on http://{listener}/", flush=True)  # noqa: T201 - the one line a person waits for
+        print(f"Serving on {listener}/", flush=True)  # noqa: T201 - the one line a person waits for
 
 
 def post_worker_init(worker):
