@@ -6,7 +6,7 @@ export DAILYPAPERS_HOME ?= $(CURDIR)/var
 DEMO_DATA ?= ../shared/data/hf-daily-papers.jsonl.gz
 DEMO_MARK := $(DAILYPAPERS_HOME)/.demo-imported
 
-.PHONY: run test venv test-venv lint test-sqlite test-postgres bench-import bench-http clean
+.PHONY: run test venv test-venv lint test-sqlite test-postgres test-avx2 bench-import bench-http clean
 
 # The site alone (make run): no torch. The test tools (make test) add the reference model and torch.
 $(BIN)/dailypapers: pyproject.toml constraints.txt
@@ -25,8 +25,9 @@ test-venv: $(VENV)/.test-deps
 run: venv
 	$(BIN)/dailypapers migrate --noinput
 	$(BIN)/dailypapers collectstatic --noinput -v0
+	$(BIN)/dailypapers doctor
 	@if [ -f "$(DEMO_DATA)" ] && [ ! -f "$(DEMO_MARK)" ]; then \
-		$(BIN)/dailypapers import "$(DEMO_DATA)" && touch "$(DEMO_MARK)"; \
+		$(BIN)/dailypapers import "$(DEMO_DATA)" && $(BIN)/dailypapers reindex && touch "$(DEMO_MARK)"; \
 	elif [ ! -f "$(DEMO_DATA)" ]; then echo "No demo data at $(DEMO_DATA): starting with an empty site."; fi
 	$(BIN)/dailypapers serve
 
@@ -40,7 +41,14 @@ test-sqlite: test-venv
 test-postgres: test-venv
 	scripts/with-postgres $(BIN)/pytest -q
 
-test: lint test-sqlite test-postgres
+# The CPU-dependent paths again as on an AVX2-only x86-64 CPU (scripts/with-cpu); elsewhere it says why not.
+test-avx2: test-venv
+	@if [ "$$(uname -m)" = x86_64 ] && grep -qw cpuid_fault /proc/cpuinfo; then \
+		scripts/with-cpu avx2 $(BIN)/pytest -q dailypapers/search; \
+	elif [ "$$CI" = true ]; then echo "test-avx2: this CI machine cannot mask its CPU (x86-64 with cpuid_fault needed)"; exit 1; \
+	else echo "test-avx2: skipped, this machine cannot mask its CPU (x86-64 with cpuid_fault needed)"; fi
+
+test: lint test-sqlite test-postgres test-avx2
 
 bench-import: venv
 	scripts/with-postgres sh -c 'BENCH_POSTGRES_URL="$$DATABASE_URL" $(BIN)/python bench/import.py'
