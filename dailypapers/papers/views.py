@@ -118,8 +118,7 @@ def _feed(request, period, is_latest=False, default_sort=DEFAULT_SORT):
         "sorts": SORTS,
         "is_latest": is_latest,
         "nav": _navigation(period),
-        "nearest": None if page.paginator.count else _nearest_day(period),
-        **({} if page.paginator.count else _backfill_status()),
+        **({} if page.paginator.count else {**_empty_period(period), **_backfill_status()}),
         "canonical_url": request.build_absolute_uri(_period_url(period)),
     }
     return render(request, "papers/feed.html", context)
@@ -157,15 +156,22 @@ def _backfill_status():
     return {"backfill_error": bool(state.last_error)}
 
 
-def _nearest_day(period):
-    """The feed day with papers closest to an empty period (earlier wins a tie)."""
+def _empty_period(period):
+    """For an empty period: the nearest feed day with papers (earlier wins a tie), and why it is empty
+    when the calendar can tell: it is still to come, or it lies before this site's first papers."""
     before = Submission.objects.day_before(period.first)
     after = Submission.objects.day_after(period.last)
+    reason = None
+    if period.first > calendar.current_feed_day():
+        reason = "future"
+    elif after is not None and before is None:
+        reason = "before_first"
     candidates = [d for d in (before, after) if d]
     if not candidates:
-        return None
+        return {"nearest": None, "empty_reason": reason}
     best = min(candidates, key=lambda d: (abs((d - period.first).days), d > period.first))
-    return {"url": _period_url(periods.day(best)), "label": periods.day(best).label}
+    return {"nearest": {"url": _period_url(periods.day(best)), "label": periods.day(best).label},
+            "empty_reason": reason}
 
 
 @require_GET
