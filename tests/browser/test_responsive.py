@@ -114,3 +114,17 @@ def test_the_api_docs_load_only_from_the_site(built, live_server, browser_page):
     page.goto(live_server.url + "/api/docs")
     page.wait_for_selector(".opblock")
     assert elsewhere == []
+
+
+@pytest.mark.parametrize("width", [320, 390, 1280])
+def test_the_subscribe_prompt_is_one_line(built, live_server, browser_page, width):
+    _member, day = built
+    page = browser_page
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(f"{live_server.url}/papers/date/{day}")
+    text = page.locator(".digest-cta-text")
+    line = float(text.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)"))
+    assert text.bounding_box()["height"] <= line * 1.5, "wrapped onto a second line"
+    page.get_by_role("button", name="Hide this prompt").click()
+    page.wait_for_load_state()
+    assert page.locator(".digest-cta").count() == 0 and page.url.endswith(f"/papers/date/{day}")
