@@ -19,10 +19,13 @@ OVERFLOW = """() => {
 
 
 @pytest.fixture
-def built(transactional_db):
+def built(transactional_db, browser_page):
+    """The site's rows. Torn down before the browser: the queries a test makes while Playwright runs get
+    connections of their own, which must be closed while it still runs or PostgreSQL cannot drop the
+    test database."""
     member, day = site.build()
     yield member, day
-    connections.close_all()  # the live server's thread holds a connection PostgreSQL must drop
+    connections.close_all()
 
 
 def _overflowing(page, url):
