@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import re
+import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -45,7 +46,7 @@ def image_path(paper):
     path = folder / f"{re.sub(r'[^A-Za-z0-9.-]', '_', paper.arxiv_id)}-{digest}.png"
     if not path.exists():
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp = path.with_suffix(f".{uuid.uuid4().hex}.tmp")  # a name of its own per process and thread
         draw_card(text).save(tmp, format="PNG", optimize=True)
         os.replace(tmp, path)  # two requests drawing at once both finish; nobody reads half a file
     return path
