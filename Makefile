@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 export DAILYPAPERS_HOME ?= $(CURDIR)/var
 DEMO_DATA ?= ../shared/data/hf-daily-papers.jsonl.gz
 DEMO_MARK := $(DAILYPAPERS_HOME)/.demo-imported
+# axe-core for the accessibility tests, from tests/browser/package-lock.json (npm writes this file).
+AXE := tests/browser/node_modules/.package-lock.json
 
 .PHONY: run test venv test-venv lint test-sqlite test-postgres test-avx2 bench-import bench-http clean
 
@@ -24,6 +26,9 @@ venv: $(BIN)/dailypapers
 
 test-venv: $(VENV)/.test-deps
 
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+
 run: venv
 	$(BIN)/dailypapers migrate --noinput
 	$(BIN)/dailypapers collectstatic --noinput -v0
@@ -31,16 +36,22 @@ run: venv
 	@if [ -f "$(DEMO_DATA)" ] && [ ! -f "$(DEMO_MARK)" ]; then \
 		$(BIN)/dailypapers import "$(DEMO_DATA)" && $(BIN)/dailypapers reindex && touch "$(DEMO_MARK)"; \
 	elif [ ! -f "$(DEMO_DATA)" ]; then echo "No demo data at $(DEMO_DATA): starting with an empty site."; fi
+	@echo
+	@echo "  Site   http://$${BIND:-127.0.0.1:8000}/"
+	@if [ -n "$$EMAIL_URL$$EMAIL_HOST$$EMAIL_BACKEND" ]; then echo "  Mail   sent as configured (EMAIL_URL / EMAIL_HOST)"; \
+	else echo "  Mail   no SMTP configured: each message is a .eml file in $(DAILYPAPERS_HOME)/mail/"; fi
+	@echo "  Admin  make an account for /admin/ with: DAILYPAPERS_HOME=$(DAILYPAPERS_HOME) $(BIN)/dailypapers createsuperuser"
+	@echo
 	$(BIN)/dailypapers serve
 
 lint: test-venv
 	$(BIN)/ruff check .
 	$(BIN)/dailypapers makemigrations --check --dry-run
 
-test-sqlite: test-venv
+test-sqlite: test-venv $(AXE)
 	$(BIN)/pytest -q
 
-test-postgres: test-venv
+test-postgres: test-venv $(AXE)
 	scripts/with-postgres $(BIN)/pytest -q
 
 # The CPU-dependent paths again as on an AVX2-only x86-64 CPU (scripts/with-cpu); elsewhere it says why not.
@@ -59,4 +70,4 @@ bench-http: venv
 	$(BIN)/python bench/throughput.py
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var tests/browser/node_modules

@@ -267,10 +267,10 @@ LOGOUT_REDIRECT_URL = "papers:home"
 # A verification or password-reset link stays valid this long (seconds).
 EMAIL_VERIFY_MAX_AGE_S = envint("EMAIL_VERIFY_MAX_AGE_S", 3 * 24 * 3600)
 PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT_S", 24 * 3600)
-# Zero config prints mail to the console; EMAIL_HOST switches on SMTP.
+# Zero config writes each mail to a .eml file under $DAILYPAPERS_HOME/mail/; EMAIL_HOST switches on SMTP.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
-    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "dailypapers.ops.mailbox.FileMailBackend"
 )
 EMAIL_PORT = envint("EMAIL_PORT", 587)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")

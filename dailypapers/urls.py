@@ -1,5 +1,11 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+
+# The admin carries the site's name, not "Django administration".
+admin.site.site_header = f"{settings.SITE_NAME} administration"
+admin.site.site_title = f"{settings.SITE_NAME} admin"
+admin.site.index_title = "Moderation and operations"
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -5,11 +5,12 @@ friendly page whatever is wrong with it. Nothing changes on GET: mail scanners f
 import logging
 import smtplib
 
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dailypapers.accounts import limits
 from dailypapers.lib import ratelimit
@@ -19,6 +20,10 @@ from .forms import ManageForm, SubscribeForm
 from .models import Subscription
 
 log = logging.getLogger(__name__)
+
+# The one-line subscribe prompt at the top of feed pages stays hidden this long once dismissed.
+HIDE_PROMPT_COOKIE = "hide_subscribe_prompt"
+HIDE_PROMPT_MAX_AGE_S = 365 * 24 * 3600
 
 
 def _limited(request, email):
@@ -133,3 +138,15 @@ def _manage_context(request, subscription):
 
 def _path(purpose, subscription):
     return reverse(f"digests:{purpose}", args=[tokens.make(purpose, subscription)])
+
+
+@require_POST
+def hide_prompt(request):
+    """"Hide" on the subscribe prompt: a cookie, no script and nothing stored; back to the page."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = reverse("papers:home")
+    response = HttpResponseRedirect(target)
+    response.set_cookie(HIDE_PROMPT_COOKIE, "1", max_age=HIDE_PROMPT_MAX_AGE_S, samesite="Lax",
+                        secure=request.is_secure(), httponly=True)
+    return response

@@ -1,7 +1,11 @@
-"""``/healthz``: is this node able to serve? Database, last successful sync per source, search index."""
+"""``/healthz``: is this node able to serve? Database, last successful sync per source, search index.
+And the small files every site answers at its root: ``/robots.txt``, ``/favicon.ico``, the manifest."""
 
+from django.conf import settings
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -34,3 +38,40 @@ def _sources():
     states = SourceState.objects.order_by("name")
     return {s.name: {"last_success_at": s.last_success_at and s.last_success_at.isoformat(),
                      "last_error": s.last_error[:200], "running": s.running_since is not None} for s in states}
+
+
+# Crawlers may read every public page; accounts, admin, search results and actions are not for them.
+ROBOTS_DISALLOW = ("/admin/", "/api/", "/settings", "/login", "/signup", "/for-you", "/submit", "/digests/",
+                   "/papers?q=", "/search")
+ICON_MAX_AGE_S = 7 * 24 * 3600
+
+
+@require_GET
+def robots_txt(request):
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in ROBOTS_DISALLOW), ""]
+    response = HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@require_GET
+def favicon(request):
+    """``/favicon.ico``, which browsers and feed readers ask for whatever the page links: the static one."""
+    response = redirect(static("dailypapers/icons/favicon.ico"))
+    response["Cache-Control"] = f"public, max-age={ICON_MAX_AGE_S}"
+    return response
+
+
+@require_GET
+def web_manifest(request):
+    """The web app manifest: name and icons for "add to home screen"."""
+    icons = [{"src": static(f"dailypapers/icons/{name}"), "sizes": size, "type": "image/png", **extra}
+             for name, size, extra in (("icon-192.png", "192x192", {}), ("icon-512.png", "512x512", {}),
+                                       ("icon-maskable-512.png", "512x512", {"purpose": "maskable"}))]
+    manifest = {"name": settings.SITE_NAME, "short_name": settings.SITE_NAME, "start_url": "/", "display": "standalone",
+                "background_color": "#f7f8fa", "theme_color": "#ffffff",
+                "icons": [{"src": static("dailypapers/icons/favicon.svg"), "sizes": "any", "type": "image/svg+xml"},
+                          *icons]}
+    response = JsonResponse(manifest, content_type="application/manifest+json")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

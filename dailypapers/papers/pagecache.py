@@ -27,6 +27,8 @@ VERSION_PREFIX = "pv:"
 PAGE_PREFIX = "page2:"
 CSRF_MARKER = b"__dailypapers_csrf__"
 _CSRF_VALUE = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
+# Cookies that change what an anonymous page shows: each value gets its own stored copy.
+VARY_COOKIES = ("hide_subscribe_prompt",)
 
 
 def _shared():
@@ -130,5 +132,6 @@ def _cacheable(request):
 def _page_key(request, topics):
     topics = ["all", *topics]
     versions = _shared().get_many([VERSION_PREFIX + t for t in topics])
-    parts = [request.get_full_path(), *(f"{t}={versions.get(VERSION_PREFIX + t, '0')}" for t in topics)]
+    parts = [request.get_full_path(), *(f"{t}={versions.get(VERSION_PREFIX + t, '0')}" for t in topics),
+             *(f"cookie:{name}={request.COOKIES.get(name, '')[:8]}" for name in VARY_COOKIES)]
     return PAGE_PREFIX + hashlib.sha256("|".join(parts).encode()).hexdigest()

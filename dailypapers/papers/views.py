@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Min, Q, Sum
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,16 +12,18 @@ from django.views.decorators.http import require_GET
 from dailypapers.lib import arxiv_ids, calendar, periods
 from dailypapers.search.api import similar_papers
 
-from . import cards, pagecache
+from . import cards, pagecache, social
 from .models import Author, Organization, Paper, PaperAuthor, Submission
 
 SORTS = {"upvotes": "Most upvoted", "trending": "Trending", "newest": "Newest"}
 DEFAULT_SORT = "upvotes"
+# Social images change only when a title, author list or organization does (their file name changes too).
+SOCIAL_IMAGE_MAX_AGE_S = 24 * 3600
 
 
-def _sort(request):
-    sort = request.GET.get("sort", DEFAULT_SORT)
-    return sort if sort in SORTS else DEFAULT_SORT
+def _sort(request, default=DEFAULT_SORT):
+    sort = request.GET.get("sort", default)
+    return sort if sort in SORTS else default
 
 
 def _page(request, queryset, size=None):
@@ -84,6 +87,15 @@ def latest(request):
 
 
 @require_GET
+@pagecache.cache_page(_latest_topics)
+def trending(request):
+    """``/papers/trending`` (an address huggingface.co readers bookmark): the latest feed day, trending
+    first unless another sort is asked for."""
+    period = periods.day(_latest_day(request) or calendar.current_feed_day())
+    return _feed(request, period, is_latest=True, default_sort="trending")
+
+
+@require_GET
 @pagecache.cache_page(_period_topics)
 def period_feed(request, kind, key):
     try:
@@ -93,8 +105,8 @@ def period_feed(request, kind, key):
     return _feed(request, period)
 
 
-def _feed(request, period, is_latest=False):
-    sort = _sort(request)
+def _feed(request, period, is_latest=False, default_sort=DEFAULT_SORT):
+    sort = _sort(request, default_sort)
     reference = min(timezone.now(), period.end_datetime())
     papers = Paper.objects.featured_between(period.first, period.last).ranked(sort, reference)
     page = _card_page(request, papers)
@@ -106,8 +118,7 @@ def _feed(request, period, is_latest=False):
         "sorts": SORTS,
         "is_latest": is_latest,
         "nav": _navigation(period),
-        "nearest": None if page.paginator.count else _nearest_day(period),
-        **({} if page.paginator.count else _backfill_status()),
+        **({} if page.paginator.count else {**_empty_period(period), **_backfill_status()}),
         "canonical_url": request.build_absolute_uri(_period_url(period)),
     }
     return render(request, "papers/feed.html", context)
@@ -145,15 +156,22 @@ def _backfill_status():
     return {"backfill_error": bool(state.last_error)}
 
 
-def _nearest_day(period):
-    """The feed day with papers closest to an empty period (earlier wins a tie)."""
+def _empty_period(period):
+    """For an empty period: the nearest feed day with papers (earlier wins a tie), and why it is empty
+    when the calendar can tell: it is still to come, or it lies before this site's first papers."""
     before = Submission.objects.day_before(period.first)
     after = Submission.objects.day_after(period.last)
+    reason = None
+    if period.first > calendar.current_feed_day():
+        reason = "future"
+    elif after is not None and before is None:
+        reason = "before_first"
     candidates = [d for d in (before, after) if d]
     if not candidates:
-        return None
+        return {"nearest": None, "empty_reason": reason}
     best = min(candidates, key=lambda d: (abs((d - period.first).days), d > period.first))
-    return {"url": _period_url(periods.day(best)), "label": periods.day(best).label}
+    return {"nearest": {"url": _period_url(periods.day(best)), "label": periods.day(best).label},
+            "empty_reason": reason}
 
 
 @require_GET
@@ -221,3 +239,18 @@ def _paper_list_page(request, template, context, papers):
     page = _card_page(request, papers.order_by("-published", "-arxiv_id"))
     context |= {"page": page, "papers": page.object_list, "totals": totals}
     return render(request, template, context)
+
+
+@require_GET
+def paper_social_image(request, arxiv_id):
+    """The paper's OpenGraph / Twitter card image (``social.py``), cached on disk and by clients."""
+    try:
+        canonical, _version = arxiv_ids.parse(arxiv_id)
+    except arxiv_ids.InvalidArxivId:
+        raise Http404("not an arXiv id") from None
+    if canonical != arxiv_id:
+        return redirect("papers:social-image", arxiv_id=canonical, permanent=True)
+    paper = get_object_or_404(Paper.objects.visible().for_cards(), arxiv_id=canonical)
+    response = FileResponse(social.image_path(paper).open("rb"), content_type="image/png")
+    response["Cache-Control"] = f"public, max-age={SOCIAL_IMAGE_MAX_AGE_S}"
+    return response

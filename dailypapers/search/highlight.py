@@ -2,7 +2,9 @@
 
 A word is highlighted when its index term is a term of the query, so "running" lights up for a search
 of "run", exactly as the index matched it. A word is what the index's tokenizer makes one: a run of
-letters and digits. Segments are plain strings: templates escape them like any other text.
+letters and digits. Segments are plain strings: templates escape them like any other text. Stop words
+("for", "the") are not highlighted on their own, only inside a quoted phrase or when the query has
+nothing else: lit up everywhere they drown the words that matter.
 """
 
 import functools
@@ -14,10 +16,22 @@ from . import keyword
 SNIPPET_CHARS = 280
 LEAD_CHARS = 60
 _WORD = re.compile(r"[^\W_]+")  # letters and digits, as the index's simple tokenizer cuts words
+STOP_WORDS = frozenset({
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "from", "has", "have", "how", "in", "into",
+    "is", "it", "its", "of", "on", "or", "our", "that", "the", "their", "this", "to", "via", "was", "we",
+    "what", "when", "which", "while", "who", "why", "will", "with", "without",
+})
 
 
 def query_terms(parsed):
-    return {term for item in parsed.positive_items for term in keyword.analyze(item.text)}
+    """The index terms to highlight: every term of a quoted phrase, and the other words but stop words
+    (all of them when the query is nothing but stop words)."""
+    kept, stop = set(), set()
+    for item in parsed.positive_items:
+        for word in _WORD.findall(item.text):
+            terms = keyword.analyze(word)
+            (stop if word.lower() in STOP_WORDS and not item.phrase else kept).update(terms)
+    return kept or stop
 
 
 def spans(text, terms):

@@ -133,7 +133,7 @@ def upvote_in_place(page, feed_url):
     button.click()
     page.wait_for_function("b => b.getAttribute('aria-pressed') === 'true'", arg=button.element_handle())
     assert button.get_attribute("data-count") == str(before + 1)
-    page.wait_for_function("b => !b.disabled", arg=button.element_handle())
+    page.wait_for_function("b => !b.hasAttribute('aria-busy')", arg=button.element_handle())
     assert Upvote.objects.filter(user__username="dora", paper__title=TIDES[0]).exists()
     assert Paper.objects.get(title=TIDES[0]).local_upvotes == 1
     page.reload()
@@ -141,7 +141,7 @@ def upvote_in_place(page, feed_url):
     assert button.get_attribute("aria-pressed") == "true"
     for pressed, local in (("false", 0), ("true", 1)):
         button.click()
-        page.wait_for_function(f"b => b.getAttribute('aria-pressed') === '{pressed}' && !b.disabled",
+        page.wait_for_function(f"b => b.getAttribute('aria-pressed') === '{pressed}' && !b.hasAttribute('aria-busy')",
                                arg=button.element_handle())
         assert Paper.objects.get(title=TIDES[0]).local_upvotes == local
 

@@ -55,3 +55,13 @@ def test_the_fast_ascii_path_finds_exactly_the_words_a_word_by_word_walk_finds()
 def test_accented_text_is_highlighted_through_folding():
     text = "Un résumé des résumés, sans resume"
     assert [text[s:e] for s, e in highlight.spans(text, terms("resume"))] == ["résumé", "résumés", "resume"]
+
+
+def test_it_leaves_stop_words_unlit_unless_quoted_or_alone():
+    text = "Tides for optimizers: learning for the moon"
+    lit = [s["text"] for s in highlight.highlighted(text, terms("learning for tides")) if s["type"] == "highlight"]
+    assert lit == ["Tides", "learning"]
+    lit = [s["text"] for s in highlight.highlighted(text, terms('"learning for the moon"'))
+           if s["type"] == "highlight"]
+    assert "learning for the moon" in lit  # the phrase reads as one highlight
+    assert terms("for the") == set(keyword.analyze("for")) | set(keyword.analyze("the"))

@@ -21,7 +21,8 @@
     var before = parseInt(button.dataset.count, 10) || 0;
     var body = new FormData(form); // read before show() flips the form's vote field for the next click
     show(form, !wasVoted, before + (wasVoted ? -1 : 1));
-    button.disabled = true;
+    // Busy, not disabled: disabling the focused button would throw keyboard focus back to the page.
+    button.setAttribute("aria-busy", "true");
     fetch(form.action, {
       method: "POST",
       body: body,
@@ -39,7 +40,7 @@
     }).catch(function () {
       show(form, wasVoted, before);
     }).finally(function () {
-      button.disabled = false;
+      button.removeAttribute("aria-busy");
     });
   }
 
@@ -47,6 +48,7 @@
     var form = event.target;
     if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-upvote") || !window.fetch) return;
     event.preventDefault();
+    if (form.querySelector("button[aria-busy=true]")) return; // one request at a time
     vote(form);
   });
 })();

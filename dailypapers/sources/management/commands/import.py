@@ -1,6 +1,7 @@
 """``dailypapers import PATH…``: load papers from JSONL / API JSON files, folders or tar archives."""
 
 import sys
+import time
 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
@@ -9,6 +10,8 @@ from dailypapers.papers.upsert import BATCH_SIZE, refresh_statistics, upsert_pap
 from dailypapers.sources.files import ParseProblem, read_paths
 
 MAX_PROBLEMS_SHOWN = 50
+# Without a terminal (make run's log, cron, CI) progress is a plain line this often instead of a bar.
+PROGRESS_EVERY_S = 5.0
 
 
 class Command(BaseCommand):
@@ -20,27 +23,39 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", metavar="PATH")
         parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
-        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar or progress lines")
 
     def handle(self, *args, paths, batch_size, no_progress, **options):
         problems = []
-        records = self._records(paths, problems, progress=not no_progress and sys.stderr.isatty())
+        quiet = no_progress or options["verbosity"] == 0
+        if not quiet:
+            self.stderr.write(f"Importing {', '.join(paths)} …")
+        records = self._records(paths, problems, bar=not quiet and sys.stderr.isatty(),
+                                lines=not quiet and not sys.stderr.isatty())
         result = upsert_papers(records, batch_size=batch_size)
+        if not quiet:
+            self.stderr.write(f"{result.total:,} papers stored; updating counts …")
         refresh_statistics(result)
         problems += [ParseProblem(origin, reason) for origin, reason in result.rejected]
         self._report(result, problems)
         if result.total == 0 and problems:
             raise CommandError("nothing could be imported")
 
-    def _records(self, paths, problems, progress):
-        bar = tqdm(unit=" papers", disable=not progress, file=sys.stderr)
+    def _records(self, paths, problems, bar, lines):
+        """The records of ``paths``, counted on a bar (a terminal) or in a line every few seconds."""
+        progress = tqdm(unit=" papers", disable=not bar, file=sys.stderr)
+        count, last_line = 0, time.monotonic()
         for item in read_paths(paths):
             if isinstance(item, ParseProblem):
                 problems.append(item)
                 continue
-            bar.update()
+            progress.update()
+            count += 1
+            if lines and time.monotonic() - last_line >= PROGRESS_EVERY_S:
+                self.stderr.write(f"… {count:,} papers read")
+                last_line = time.monotonic()
             yield item
-        bar.close()
+        progress.close()
 
     def _report(self, result, problems):
         for problem in problems[:MAX_PROBLEMS_SHOWN]:
