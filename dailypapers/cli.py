@@ -26,6 +26,7 @@ COMMANDS = [
     ("search", [
         ("embed", "compute the meaning vectors of papers that have none"),
         ("reindex", "build a new search index generation from the database"),
+        ("doctor", "show the CPU, the search runtime chosen for it and the site's state"),
     ]),
     ("mail", [
         ("send_digests", "send the email digests that are due (--dry-run shows who gets what)"),
