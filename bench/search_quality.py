@@ -13,11 +13,15 @@ and the paper vectors, with the vector half's similarity floor; ``--sweep`` also
 constants. ``--distractors N`` adds the first N ``arxiv-listings`` papers to the corpus (never
 relevant: they make every set harder).
 
-Embeddings are computed once per document setting and cached under $DAILYPAPERS_HOME/bench/ (the
-Hugging Face papers in one file, distractors in blocks of DISTRACTOR_BLOCK, so a larger N reuses a
-smaller one's work); the data is read from ../shared at run time.
+Documents are embedded at ``--precision`` (default: what the site chooses for this CPU; int8 is
+measured on every CPU, also where the site refuses it, which is how those refusals were decided),
+and cached per precision and CPU level under $DAILYPAPERS_HOME/bench/ (int8 vectors depend on the
+CPU's kernels; the Hugging Face papers in one file, distractors in blocks of DISTRACTOR_BLOCK, so a
+larger N reuses a smaller one's work); queries are always fp32, as the site encodes them. The data is
+read from ../shared at run time. Run under scripts/with-cpu to measure a smaller CPU's kernels.
 
     python bench/search_quality.py [--queries 400] [--sweep] [--distractors N] [--sets a,b,c]
+                                   [--precision fp32|int8] [--summary]
 """
 
 import argparse
@@ -76,33 +80,42 @@ def index_rows(papers):
                        published=published, has_code=bool(paper.get("github_url")))
 
 
-def embeddings(papers):
+def embeddings(papers, precision):
     """(n, 384) float32 for the corpus: the Hugging Face papers, then the distractors, each cached."""
     import numpy as np
 
     hf = [p for p in papers if not p.get("distractor")]
-    parts = [_cached_vectors(f"{len(hf)}", hf)]
+    parts = [_cached_vectors(f"{len(hf)}", hf, precision)]
     distractors = papers[len(hf):]
     for start in range(0, len(distractors), DISTRACTOR_BLOCK):
         block = distractors[start : start + DISTRACTOR_BLOCK]
-        parts.append(_cached_vectors(f"listings-{start}-{start + len(block)}", block))
+        parts.append(_cached_vectors(f"listings-{start}-{start + len(block)}", block, precision))
     return np.concatenate(parts)
 
 
-def _cached_vectors(name, papers):
+def documents_name(precision):
+    """The documents' name in tables and cache files: model, length, precision and the CPU's level."""
+    from dailypapers.search import embedder
+
+    return f"{embedder.MODEL_ID}/{embedder.doc_max_tokens()}/onnx-{precision}@{embedder.this_cpu().level}"
+
+
+def _cached_vectors(name, papers, precision):
     import numpy as np
 
-    from dailypapers.search import embedder
+    from dailypapers.search import cpu, embedder, minilm
 
     cache_dir = Path(os.environ.get("DAILYPAPERS_HOME") or REPO / "var") / "bench"
     cache_dir.mkdir(parents=True, exist_ok=True)
-    path = cache_dir / f"quality-{embedder.fingerprint().replace('/', '_')}-{name}.npy"
+    path = cache_dir / f"quality-{documents_name(precision).replace('/', '_')}-{name}.npy"
     if path.exists():
         return np.load(path)
+    minilm.ensure((precision,))
+    encoder = minilm.Encoder(minilm.path(precision), cpu.cores(), embedder.doc_max_tokens())
     texts = [embedder.document_text(p["title"], p.get("abstract") or "") for p in papers]
     started, parts = time.perf_counter(), []
     for start in range(0, len(texts), 256):
-        parts.append(embedder.encode_documents(texts[start : start + 256]))
+        parts.append(embedder.normalize(encoder.encode(texts[start : start + 256])))
         done = start + len(parts[-1])
         rate = done / (time.perf_counter() - started)
         print(f"\r  embedding {name}: {done}/{len(texts)} ({rate:.1f} docs/s)", end="", file=sys.stderr, flush=True)
@@ -240,18 +253,22 @@ def main():
     parser.add_argument("--sweep", action="store_true", help="also try other RRF k, weights and floors")
     parser.add_argument("--distractors", type=int, default=0, help="add this many arxiv-listings papers")
     parser.add_argument("--sets", default="a,b,c", help="which query sets: a, b, c")
+    parser.add_argument("--precision", choices=["fp32", "int8"], help="documents' precision (default: the site's)")
+    parser.add_argument("--summary", action="store_true", help="one line per set: the hybrid mode only")
     args = parser.parse_args()
 
     import django
 
     django.setup()
-    from dailypapers.search import embedder, keyword, live
+    from dailypapers.search import embedder, keyword, live, setup
 
+    setup.prepare_search()  # the fp32 query model
+    precision = args.precision or embedder.choice().precision
     papers = load_corpus(args.distractors)
     distractors = sum(1 for p in papers if p.get("distractor"))
     print(f"corpus: {len(papers)} papers ({distractors} distractors); documents "
-          f"{embedder.fingerprint()}", file=sys.stderr)
-    matrix = embeddings(papers)
+          f"{documents_name(precision)}", file=sys.stderr)
+    matrix = embeddings(papers, precision)
     import numpy as np
 
     ids = np.arange(1, len(papers) + 1, dtype=np.int64)
@@ -261,7 +278,12 @@ def main():
         queries = make(papers, args.queries)
         started = time.perf_counter()
         results = evaluate(snap, queries, args.sweep)
-        print_table(f"{title}: {len(queries)} queries, {len(papers)} papers, documents {embedder.fingerprint()} "
+        if args.summary:
+            hybrid = next(v for k, v in results.items() if k.startswith("hybrid"))
+            print(f"| {documents_name(precision)} | {name} | {results['vector'][0]:.4f} | {hybrid[0]:.4f} "
+                  f"| {hybrid[1]:.4f} |", flush=True)
+            continue
+        print_table(f"{title}: {len(queries)} queries, {len(papers)} papers, documents {documents_name(precision)} "
                     f"({time.perf_counter() - started:.0f} s)", results)
 
 
