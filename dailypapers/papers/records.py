@@ -48,6 +48,9 @@ class PaperRecord:
     featured_on: dt.date | None = None
     featured_at: dt.datetime | None = None
     submitted_by: str | None = None
+    # From ``dailypapers export --vectors``: {"model": fingerprint, "vector": base64 of 384 float32};
+    # the search app adopts it when the model matches (search.jobs.adopt_vectors), never upsert.
+    embedding: dict | None = None
     source: str = ""
     # Where the record came from ("file.jsonl.gz:17"), for error reports.
     origin: str = ""

@@ -6,9 +6,11 @@ one killed with -9 is taken over at once by the next on its host; building holds
 index directory (each node builds its own index, so the lock is per node, like the index).
 """
 
+import base64
 import logging
 import secrets
 
+import numpy as np
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -88,6 +90,38 @@ def embed_pending(batch_size=BATCH_SIZE, limit=None, progress=None):
         if progress:
             progress(count)
     return done
+
+
+def adopt_vectors(embeddings):
+    """Store vectors that came with imported papers (``{paper pk: {"model", "vector"}}``, as ``export
+    --vectors`` writes them) where the paper has none and the model matches ours (same model and input
+    length); return (adopted, refused). Refused ones, malformed included, stay queued for ``embed``."""
+    ours, now = embedder.fingerprint(), timezone.now()
+    texts = {pk: embedder.document_text(title, abstract) for pk, title, abstract in
+             Paper.objects.filter(pk__in=list(embeddings)).values_list("pk", "title", "abstract")}
+    have = set(PaperEmbedding.objects.filter(paper_id__in=list(embeddings), vector__isnull=False)
+               .values_list("paper_id", flat=True))
+    adopted = []
+    for pk, given in embeddings.items():
+        vector = _vector_of(given)
+        if pk in have or pk not in texts or vector is None or not embedder.same_model(str(given["model"]), ours):
+            continue
+        adopted.append(PaperEmbedding(paper_id=pk, vector=vector, model=given["model"], embedded_at=now,
+                                      text_hash=embedder.text_hash(texts[pk])))
+    PaperEmbedding.objects.filter(paper_id__in=[row.paper_id for row in adopted]).delete()  # queue rows
+    PaperEmbedding.objects.bulk_create(adopted, batch_size=BATCH_SIZE * 8)
+    return len(adopted), len(embeddings) - len(adopted)
+
+
+def _vector_of(given):
+    """The 384 little-endian float32 of an exported vector, or None when it is not one."""
+    try:
+        raw = base64.b64decode(str(given.get("vector", "")), validate=True)
+    except (ValueError, TypeError):
+        return None
+    if len(raw) != embedder.DIMENSIONS * 4 or not np.all(np.isfinite(np.frombuffer(raw, dtype="<f4"))):
+        return None
+    return raw
 
 
 def mark_changed():

@@ -1,5 +1,7 @@
 """Papers as rows of the import JSONL format (see hf.record_from_jsonl), for ``dailypapers export``."""
 
+import base64
+
 from django.db.models import F
 
 from dailypapers.papers.models import Paper
@@ -7,14 +9,27 @@ from dailypapers.papers.models import Paper
 CHUNK = 1000
 
 
-def export_rows():
+def export_rows(vectors=False):
+    """Every paper as an import row; ``vectors``: with its embedding and the model that made it."""
     papers = (
         Paper.objects.for_cards()
         .with_total_upvotes()
         .order_by(F("submission__feed_day").asc(nulls_last=True), "-total_upvotes", "arxiv_id")
     )
+    if vectors:
+        papers = papers.select_related("embedding")
     for paper in papers.iterator(chunk_size=CHUNK):
-        yield paper_row(paper)
+        row = paper_row(paper)
+        if vectors and (embedding := _embedding(paper)) is not None:
+            row["embedding"] = embedding
+        yield row
+
+
+def _embedding(paper):
+    stored = getattr(paper, "embedding", None)
+    if stored is None or stored.vector is None:
+        return None
+    return {"model": stored.model, "vector": base64.b64encode(bytes(stored.vector)).decode()}
 
 
 def paper_row(paper):

@@ -68,6 +68,7 @@ def record_from_jsonl(obj):
         comment=obj.get("comment"),
         journal_ref=obj.get("journal_ref"),
         doi=obj.get("doi"),
+        embedding=obj.get("embedding") if isinstance(obj.get("embedding"), dict) else None,
         source=SOURCE,
     )
 

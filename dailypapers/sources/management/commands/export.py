@@ -14,19 +14,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path", nargs="?", default="-", help="output file, or - for stdout (default)")
+        parser.add_argument("--vectors", action="store_true",
+                            help="include each paper's search vector and the model that made it (import reuses them)")
 
-    def handle(self, *args, path, **options):
+    def handle(self, *args, path, vectors, **options):
         if path == "-":
-            self._write(sys.stdout)
+            self._write(sys.stdout, vectors)
             return
         opener = gzip.open if path.endswith(".gz") else open
         with opener(path, "wt", encoding="utf-8") as out:
-            count = self._write(out)
+            count = self._write(out, vectors)
         self.stderr.write(f"wrote {count} papers to {path}")
 
-    def _write(self, out):
+    def _write(self, out, vectors):
         count = 0
-        for row in export_rows():
+        for row in export_rows(vectors=vectors):
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
             count += 1
         return count

@@ -6,7 +6,10 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from dailypapers.lib import arxiv_ids
+from dailypapers.papers.models import Paper
 from dailypapers.papers.upsert import BATCH_SIZE, refresh_statistics, upsert_papers
+from dailypapers.search import jobs
 from dailypapers.sources.files import ParseProblem, read_paths
 
 MAX_PROBLEMS_SHOWN = 50
@@ -26,7 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="no progress bar or progress lines")
 
     def handle(self, *args, paths, batch_size, no_progress, **options):
-        problems = []
+        problems, self.embeddings = [], {}
         quiet = no_progress or options["verbosity"] == 0
         if not quiet:
             self.stderr.write(f"Importing {', '.join(paths)} …")
@@ -36,6 +39,7 @@ class Command(BaseCommand):
         if not quiet:
             self.stderr.write(f"{result.total:,} papers stored; updating counts …")
         refresh_statistics(result)
+        self._adopt_vectors()
         problems += [ParseProblem(origin, reason) for origin, reason in result.rejected]
         self._report(result, problems)
         if result.total == 0 and problems:
@@ -51,11 +55,24 @@ class Command(BaseCommand):
                 continue
             progress.update()
             count += 1
+            if item.embedding is not None:
+                self.embeddings[item.arxiv_id] = item.embedding
             if lines and time.monotonic() - last_line >= PROGRESS_EVERY_S:
                 self.stderr.write(f"… {count:,} papers read")
                 last_line = time.monotonic()
             yield item
         progress.close()
+
+    def _adopt_vectors(self):
+        """Vectors exported with the papers (``export --vectors``) are stored when their model is ours:
+        moving or restoring a site never computes them again. The rest wait for ``embed``."""
+        if not self.embeddings:
+            return
+        pks = dict(Paper.objects.filter(arxiv_id__in=[_base_id(a) for a in self.embeddings])
+                   .values_list("arxiv_id", "pk"))
+        adopted, refused = jobs.adopt_vectors({pks[_base_id(a)]: e for a, e in self.embeddings.items()
+                                               if _base_id(a) in pks})
+        self.stdout.write(f"{adopted} vectors reused; {refused} not (another model, malformed, or already there)")
 
     def _report(self, result, problems):
         for problem in problems[:MAX_PROBLEMS_SHOWN]:
@@ -66,3 +83,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{result.summary()}" + (f", {parse_only} unreadable" if parse_only else "")
         )
+
+
+def _base_id(arxiv_id):
+    try:
+        return arxiv_ids.parse(arxiv_id)[0]
+    except arxiv_ids.InvalidArxivId:
+        return arxiv_id
