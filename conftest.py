@@ -132,3 +132,12 @@ def browser_page(chromium_path, monkeypatch):
             context.close()
         finally:
             browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _empty_page_cache():
+    """Each test starts with an empty page cache (local memory): a database rolled back between tests
+    reuses primary keys, so a page or discussion cached by an earlier test must not answer a later one."""
+    from django.core.cache import caches
+
+    caches["default"].clear()
