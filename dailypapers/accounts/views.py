@@ -57,11 +57,11 @@ def signup(request):
 def login_view(request):
     form = LoginForm(request, data=request.POST or None)
     if request.method == "POST":
-        if verdict := limits.check(request, "login", ident=request.POST.get("username")):
+        if verdict := limits.check_login(request, request.POST.get("username")):
             return limits.too_many(request, verdict, "login")
         if form.is_valid():
             login(request, form.get_user())
-            return redirect(_next_url(request))
+            return limits.remember_device(redirect(_next_url(request)), form.get_user())
     return render(request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")})
 
 
@@ -76,7 +76,7 @@ def logout_view(request):
 def verify_pending(request):
     """"Check your inbox", with a button to send the link again."""
     if request.method == "POST" and not request.user.is_verified:
-        if verdict := limits.check(request, "email"):
+        if verdict := limits.check_mail(request, request.user.email):
             return limits.too_many(request, verdict, "email")
         emails.send_verification(request.user, request.user.email, emails.base_url(request))
         messages.success(request, f"We sent a new confirmation link to {request.user.email}.")
@@ -107,13 +107,14 @@ def verify_email(request, token):
 def password_reset(request):
     form = PasswordResetRequestForm(request.POST or None)
     if request.method == "POST":
-        if verdict := limits.check(request, "email", ident=request.POST.get("email")):
+        if verdict := limits.check_mail(request, request.POST.get("email")):
             return limits.too_many(request, verdict, "email")
         if form.is_valid():
-            # The same answer whether or not the address has an account: no probing for members.
+            # The same answer, as fast, whether or not the address has an account: no probing for
+            # members. The mail goes out on a thread of its own, after the answer.
             user = User.objects.filter(email__iexact=form.cleaned_data["email"], is_active=True).first()
             if user is not None and user.has_usable_password():
-                emails.send_password_reset(user, emails.base_url(request))
+                emails.in_background(emails.send_password_reset, user, emails.base_url(request))
             return redirect("accounts:password_reset_sent")
     return render(request, "accounts/password_reset.html", {"form": form})
 
@@ -186,6 +187,8 @@ def settings_view(request):
     if request.method == "POST" and form.is_valid():
         new_email = form.cleaned_data["email"]
         changed_email = new_email.lower() != old_email.lower()
+        if changed_email and (verdict := limits.check_mail(request, new_email)):
+            return limits.too_many(request, verdict, "email")
         # A new address waits in the verification link: the account keeps the old one until clicked.
         form.instance.email = old_email if changed_email else new_email
         form.save()

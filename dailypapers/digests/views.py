@@ -12,7 +12,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dailypapers.accounts import limits
-from dailypapers.lib import ratelimit
 
 from . import clock, emails, tokens
 from .forms import ManageForm, SubscribeForm
@@ -22,9 +21,10 @@ log = logging.getLogger(__name__)
 
 
 def _limited(request, email):
-    """A refusing rate-limit verdict for this client or this address, else None. Counting the address
-    too stops the form from being used to mail-bomb one inbox from many places."""
-    return ratelimit.strictest("digest_subscribe", (f"ip:{ratelimit.client_ip(request)}", f"email:{email}"))
+    """A refusing rate-limit verdict for this client (address, and user when signed in) or this address
+    mailed, else None. Counting the address too stops the form from being used to mail-bomb one inbox
+    from many places."""
+    return limits.check_mail(request, email, bucket="digest_subscribe")
 
 
 @require_http_methods(["GET", "POST"])
