@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Min, Q, Sum
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -88,6 +89,8 @@ def latest(request):
 def period_feed(request, kind, key):
     try:
         period = periods.PARSERS[kind](key)
+    except periods.OutOfRange:
+        raise Http404(f"no {kind} {key}") from None  # well formed, but no list can be there
     except periods.BadPeriod as exc:
         return render(request, "papers/bad_period.html", {"message": str(exc), "kind": kind}, status=400)
     return _feed(request, period)
@@ -121,8 +124,8 @@ def _navigation(period):
         prev = periods.day(prev_day) if prev_day else None
         nxt = periods.day(next_day) if next_day else None
     else:
-        prev = period.shifted(-1)
-        nxt = period.shifted(1) if period.shifted(1).first <= today else None
+        prev, nxt = _shifted(period, -1), _shifted(period, 1)
+        nxt = nxt if nxt and nxt.first <= today else None
     return {
         "prev": {"url": _period_url(prev), "label": prev.label} if prev else None,
         "next": {"url": _period_url(nxt), "label": nxt.label} if nxt else None,
@@ -130,6 +133,13 @@ def _navigation(period):
         "week": _period_url(periods.week_of(period.first)),
         "month": _period_url(periods.month_of(period.first)),
     }
+
+
+def _shifted(period, steps):
+    try:
+        return period.shifted(steps)
+    except periods.OutOfRange:  # the first or last supported period has no neighbour there
+        return None
 
 
 def _backfill_status():
