@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from dailypapers.papers.models import Author, Collection, Paper, PaperAuthor
 
@@ -36,7 +36,7 @@ def _next_url(request, default="papers:home"):
 
 
 # -- sign-up, verification, log-in -------------------------------------------------------------------
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def signup(request):
     if request.user.is_authenticated:
         return redirect(_next_url(request))
@@ -53,7 +53,7 @@ def signup(request):
     return render(request, "accounts/signup.html", {"form": form, "next": request.GET.get("next", "")})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def login_view(request):
     form = LoginForm(request, data=request.POST or None)
     if request.method == "POST":
@@ -72,7 +72,7 @@ def logout_view(request):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def verify_pending(request):
     """"Check your inbox", with a button to send the link again."""
     if request.method == "POST" and not request.user.is_verified:
@@ -84,7 +84,7 @@ def verify_pending(request):
     return render(request, "accounts/verify_pending.html")
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def verify_email(request, token):
     """GET shows a confirm button (mail scanners follow links); POST verifies."""
     try:
@@ -103,7 +103,7 @@ def verify_email(request, token):
 
 
 # -- password reset ------------------------------------------------------------------------------------
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def password_reset(request):
     form = PasswordResetRequestForm(request.POST or None)
     if request.method == "POST":
@@ -119,7 +119,7 @@ def password_reset(request):
     return render(request, "accounts/password_reset.html", {"form": form})
 
 
-@require_GET
+@require_safe
 def password_reset_sent(request):
     return render(request, "accounts/password_reset_sent.html")
 
@@ -156,7 +156,7 @@ class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
 
 
 # -- profile -------------------------------------------------------------------------------------------
-@require_GET
+@require_safe
 def profile(request, username):
     person = get_object_or_404(User, username=username, is_active=True)
     verified_authors = list(Author.objects.filter(user=person))
@@ -179,7 +179,7 @@ def profile(request, username):
 
 # -- settings ------------------------------------------------------------------------------------------
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def settings_view(request):
     user = request.user
     old_email = user.email
@@ -203,7 +203,7 @@ def settings_view(request):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def password_change(request):
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -215,7 +215,7 @@ def password_change(request):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def tokens(request):
     """List tokens; POST creates one and shows it this once (only its hash is kept)."""
     form = TokenForm(request.POST or None)
@@ -239,7 +239,7 @@ def token_revoke(request, token_id):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def delete_account(request):
     form = PasswordConfirmForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -252,7 +252,7 @@ def delete_account(request):
 
 
 @login_required
-@require_GET
+@require_safe
 def export_data(request):
     data = lifecycle.export(request.user)
     data["exported_at"] = timezone.now().isoformat()
@@ -265,7 +265,7 @@ def export_data(request):
 
 # -- unsubscribe ---------------------------------------------------------------------------------------
 @csrf_exempt  # RFC 8058 one-click POSTs come from mail clients; the signed token is the credential
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request, token):
     try:
         user, field = verification.read_unsubscribe_token(token)

@@ -135,7 +135,7 @@ def _from_stored(request, stored):
 
 
 def _cacheable(request):
-    return settings.PAGE_CACHE_SECONDS > 0 and request.method == "GET" and not request.user.is_authenticated
+    return settings.PAGE_CACHE_SECONDS > 0 and request.method in ("GET", "HEAD") and not request.user.is_authenticated
 
 
 def _page_key(path, topics):

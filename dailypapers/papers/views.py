@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from dailypapers.lib import arxiv_ids, calendar, periods
 from dailypapers.search.api import similar_papers
@@ -68,7 +68,7 @@ def _period_topics(request, kind, key):
     return [f"{kind}:{key}"]
 
 
-@require_GET
+@require_safe
 @pagecache.cache_page(_latest_topics)
 def latest(request):
     """``/`` and ``/papers``: the latest feed day that has papers (a date picker value redirects)."""
@@ -84,7 +84,7 @@ def latest(request):
     return _feed(request, periods.day(_latest_day(request) or calendar.current_feed_day()), is_latest=True)
 
 
-@require_GET
+@require_safe
 @pagecache.cache_page(_period_topics)
 def period_feed(request, kind, key):
     try:
@@ -166,7 +166,7 @@ def _nearest_day(period):
     return {"url": _period_url(periods.day(best)), "label": periods.day(best).label}
 
 
-@require_GET
+@require_safe
 @pagecache.cache_page(lambda request, arxiv_id: [f"paper:{arxiv_id}"])
 def paper_detail(request, arxiv_id):
     try:
@@ -197,7 +197,7 @@ def _paper_not_found(request, arxiv_id, valid):
     return render(request, "papers/not_found.html", context, status=404)
 
 
-@require_GET
+@require_safe
 @pagecache.cache_page(lambda request: ["orgs"])
 def organization_list(request):
     orgs = Organization.objects.annotate(
@@ -207,7 +207,7 @@ def organization_list(request):
     return render(request, "papers/organization_list.html", {"page": page, "organizations": page.object_list})
 
 
-@require_GET
+@require_safe
 @pagecache.cache_page(lambda request, slug: [f"org:{slug}"])
 def organization_detail(request, slug):
     org = get_object_or_404(Organization, slug=slug)
@@ -215,7 +215,7 @@ def organization_detail(request, slug):
                             Paper.objects.filter(organization=org))
 
 
-@require_GET
+@require_safe
 @pagecache.cache_page(lambda request, slug: [f"author:{slug}"])
 def author_detail(request, slug):
     author = get_object_or_404(Author, slug=slug)

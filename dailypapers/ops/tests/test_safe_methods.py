@@ -82,6 +82,29 @@ def test_it_changes_nothing_when_a_route_is_read(route, world):
                 assert response.status_code != 404, f"{where} answered 404: is the route filled with real objects?"
 
 
+# Routes whose GET view is in files other helpers own right now (reported to the lead): HEAD there still
+# answers 405. Strict xfails, so each fails the run once fixed (then delete the entry).
+HEAD_KNOWN_BUGS = {
+    "search:search": "search/views.py uses require_GET (the lead owns search/): HEAD answers 405",
+}
+
+
+def _head_marks(route):
+    reason = HEAD_KNOWN_BUGS.get(route.key)
+    return [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+
+
+@pytest.mark.parametrize("route", [pytest.param(r, id=r.test_id, marks=_head_marks(r)) for r in ROUTES])
+def test_it_answers_head_wherever_it_answers_get(route, world):
+    """HEAD is GET without the body (RFC 9110): monitors and link checkers send it; a 405 breaks them."""
+    path = url_for(route, world)
+    for persona, client in _clients(route, world).items():
+        got, head = client.get(path), client.head(path)
+        if got.status_code != 405:
+            assert head.status_code not in (405, 500), f"HEAD {path} as {persona}: {head.status_code}"
+            assert head.content == b""
+
+
 def test_it_knows_every_route_with_parameters(world):
     """The walk covers new routes by itself; one it cannot fill fails here with what to teach it."""
     assert len(ROUTES) > 150  # the admin alone has a hundred; a broken walk would find a handful
