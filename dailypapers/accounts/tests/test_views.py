@@ -330,6 +330,28 @@ def test_suspended_users_cannot_log_in(client, alice):
     assert response.status_code == 200 and "_auth_user_id" not in client.session
 
 
+def test_lifting_a_suspension_does_not_revive_old_sessions(client, alice):
+    moderator = make_user("mod", staff=True)
+    client.post("/login", {"username": "alice", "password": PASSWORD})
+    other_browser = Client()
+    other_browser.force_login(alice)
+    assert client.get("/settings").status_code == 200
+    lifecycle.suspend(alice, moderator, "spam")
+    lifecycle.unsuspend(alice, moderator)
+    for browser in (client, other_browser):
+        response = browser.get("/settings")
+        assert response.status_code == 302 and response.url.startswith("/login")
+    # The account itself works again: a fresh log-in succeeds.
+    assert client.post("/login", {"username": "alice", "password": PASSWORD}).status_code == 302
+    assert client.get("/settings").status_code == 200
+
+
+def test_sessions_made_before_any_suspension_keep_the_stock_hash(alice):
+    from django.contrib.auth.base_user import AbstractBaseUser
+
+    assert alice.get_session_auth_hash() == AbstractBaseUser._get_session_auth_hash(alice)
+
+
 def test_settings_link_to_the_digest_subscription(client, alice):
     from dailypapers.digests.models import Subscription
 
