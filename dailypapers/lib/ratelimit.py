@@ -13,7 +13,9 @@ twice the limit through across its boundary); the price is that a request may wa
 (window / SLOTS) longer than strictly needed.
 """
 
+import hashlib
 import math
+import re
 import time
 from dataclasses import dataclass
 
@@ -21,6 +23,8 @@ from django.conf import settings
 from django.core.cache import caches
 
 SLOTS = 6
+# What may go into a cache key as it is: memcached refuses spaces, control characters and keys over 250.
+PLAIN_IDENT = re.compile(r"[A-Za-z0-9_.:@|+\-]{1,100}")
 clock = time.time  # the time the limits go by (tests move it by hand)
 
 
@@ -51,6 +55,8 @@ def hit(bucket, ident, limit, window, now=None, count_refused=True):
     now = clock() if now is None else now
     span = window / SLOTS
     current = int(now // span)
+    if not PLAIN_IDENT.fullmatch(ident):  # a typed name or address: any text, any length
+        ident = "h:" + hashlib.sha256(ident.encode()).hexdigest()[:32]
     keys = [f"rl:{bucket}:{ident}:{window}:{slot}" for slot in range(current - SLOTS, current + 1)]
     # The shared cache: every web process must count against the same limit.
     cache = caches["shared"]

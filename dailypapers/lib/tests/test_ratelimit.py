@@ -1,3 +1,7 @@
+import warnings
+
+from django.core.cache import caches
+
 from dailypapers.lib.ratelimit import hit
 
 
@@ -41,3 +45,15 @@ def test_an_uncounted_ceiling_slows_a_caller_without_shutting_it_out():
         assert sum(start <= t < start + 60 for t in allowed) <= 6
     shut = [t for t in range(3000, 3600) if hit("acct", "8", limit=6, window=60, now=t).allowed]
     assert shut == list(range(3000, 3006))
+
+
+def test_it_counts_any_text_as_an_ident_within_a_cache_keys_rules(settings):
+    # Memcached refuses keys with spaces or control characters, or over 250 characters: the typed name
+    # of a log-in may be anything, so such idents are counted under a hash of themselves.
+    settings.CACHES = {**settings.CACHES, "shared": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit-keys"}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Django warns about keys memcached would refuse
+        for ident in ["name:a b", "name:\x01", "name:" + "x" * 400]:
+            assert [hit("login", ident, limit=1, window=60, now=5.0).allowed for _ in range(2)] == [True, False]
+    caches["shared"].clear()
