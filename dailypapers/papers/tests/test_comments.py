@@ -251,35 +251,37 @@ def test_it_shows_markdown_heavy_text_as_plain_escaped_text():
     assert "<em>" in markup.render("*a* " * (markup.MAX_MARKS // 2))  # up to the bound: Markdown as usual
 
 
-def _median_seconds(client, url, times=5):
+def _median_seconds(client, urls, times=11):
+    """The median time of GET for each of ``urls``, taken in turns so that a busy moment of the machine
+    falls on all of them alike."""
     import statistics
     import time
 
-    spent = []
+    spent = {url: [] for url in urls}
     for _ in range(times):
-        start = time.perf_counter()
-        assert client.get(url).status_code == 200
-        spent.append(time.perf_counter() - start)
-    return statistics.median(spent)
+        for url in urls:
+            start = time.perf_counter()
+            assert client.get(url).status_code == 200
+            spent[url].append(time.perf_counter() - start)
+    return [statistics.median(spent[url]) for url in urls]
 
 
 @pytest.mark.parametrize("page_cache_s", [0, 600])
 def test_it_shows_pathological_comments_as_fast_as_none(client, alice, paper, settings, page_cache_s):
     # Before comments stored their HTML, each of these cost a Markdown parse on every view (tens of ms
-    # each here): the paper page and the comments API took 10-15x as long as for a paper without them.
+    # each here): the paper page and the comments API took 10-50x as long as for a paper without them.
     settings.PAGE_CACHE_SECONDS = page_cache_s
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "comment": (100, 600)}
     quiet = make_papers(2)[0]
     client.force_login(alice)
     for _ in range(6):
         assert say(client, paper, PATHOLOGICAL).status_code == 302
-    anonymous = Client()
-    for reader, path in ((client, ""), (anonymous, "/api/v1")):
-        busy_url, quiet_url = f"{path}/papers/{paper.arxiv_id}", f"{path}/papers/{quiet.arxiv_id}"
-        if path:
-            busy_url, quiet_url = f"{busy_url}/comments", f"{quiet_url}/comments"
-        _median_seconds(reader, busy_url, 1), _median_seconds(reader, quiet_url, 1)  # warm both
-        assert _median_seconds(reader, busy_url) < 2 * _median_seconds(reader, quiet_url), busy_url
+    # The paper page signed in (never a cached page), the comments API anonymously.
+    for reader, path, tail in ((client, "", ""), (Client(), "/api/v1", "/comments")):
+        urls = [f"{path}/papers/{paper.arxiv_id}{tail}", f"{path}/papers/{quiet.arxiv_id}{tail}"]
+        _median_seconds(reader, urls, 1)  # warm both
+        busy, calm = _median_seconds(reader, urls)
+        assert busy < 2 * calm, urls[0]
 
 
 def test_the_discussion_is_cached_with_the_paper_and_refreshed_by_a_comment(
