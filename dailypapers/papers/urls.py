@@ -15,6 +15,6 @@ urlpatterns = [
     path("papers/month/<str:key>", views.period_feed, {"kind": "month"}, name="month"),
     re_path(rf"^papers/{ARXIV_PATH}$", views.paper_detail, name="detail"),
     path("organizations", views.organization_list, name="organizations"),
-    path("organizations/<str:slug>", views.organization_detail, name="organization"),
-    path("authors/<str:slug>", views.author_detail, name="author"),
+    path("organizations/<name:slug>", views.organization_detail, name="organization"),
+    path("authors/<name:slug>", views.author_detail, name="author"),
 ]

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 import pytest
 from django.core import mail
 from django.core.cache import caches
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from markdown_it import MarkdownIt
@@ -363,6 +364,13 @@ FEED_CONTROL_CHARACTERS = ("issue #15: a category code with a control character 
                            "makes a feed title XML cannot hold (feeds/ is issue #15's engineer's)")
 BOUNDARY_KNOWN_BUGS = {"feeds:categories-rss": FEED_CONTROL_CHARACTERS,
                        "feeds:categories-atom": FEED_CONTROL_CHARACTERS}
+# PostgreSQL refuses a NUL byte in a query; SQLite takes it. The site's own routes spell names <name:…>
+# (papers/converters.py), which no control character matches.
+FEED_NUL_IN_NAME = ("issue #15: a NUL byte in a feed's slug or username (/feeds/authors/%00.rss) reaches "
+                    "PostgreSQL, which refuses it (feeds/urls.py could use papers.converters' <name:…>)")
+if connection.vendor == "postgresql":
+    BOUNDARY_KNOWN_BUGS |= dict.fromkeys([f"feeds:{kind}-{fmt}" for kind in ("organizations", "authors", "collections")
+                                          for fmt in ("rss", "atom")], FEED_NUL_IN_NAME)
 BOUNDARY_ROUTES = [r for r in all_routes() if not r.is_admin]
 
 
