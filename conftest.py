@@ -38,6 +38,9 @@ TEST_SETTINGS = {
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     },
     "WHITENOISE_USE_FINDERS": True,
+    # Account mails go out in the request, so a test reads mail.outbox as soon as the view answers
+    # (accounts/tests/test_limits.py turns the background thread back on for the timing test).
+    "EMAIL_IN_BACKGROUND": False,
     # Pages render fresh in tests; papers/tests/test_pagecache.py switches the cache on for itself.
     "PAGE_CACHE_SECONDS": 0,
     # The shared cache (page versions, rate-limit counters) under the session's home, not ./var.
@@ -144,3 +147,12 @@ def search_model():
     from dailypapers.search.setup import prepare_search
 
     prepare_search()
+
+
+@pytest.fixture(autouse=True)
+def _empty_page_cache():
+    """Each test starts with an empty page cache (local memory): a database rolled back between tests
+    reuses primary keys, so a page or discussion cached by an earlier test must not answer a later one."""
+    from django.core.cache import caches
+
+    caches["default"].clear()

@@ -284,9 +284,10 @@ SUBMIT_MAX_AGE_DAYS = envint("SUBMIT_MAX_AGE_DAYS", 14)
 SUBMIT_DAILY_CAP = envint("SUBMIT_DAILY_CAP", 5)
 # bucket -> (requests, window in seconds); each applies per user and, separately, per IP address.
 RATE_LIMITS = {
-    "login": (envint("RATE_LOGIN", 10), 300),
+    "login": (envint("RATE_LOGIN", 10), 300),  # per address and per (account, address)
+    "login_account": (envint("RATE_LOGIN_ACCOUNT", 50), 3600),  # per account: slows, never shuts
     "signup": (envint("RATE_SIGNUP", 5), 3600),
-    "email": (envint("RATE_EMAIL", 5), 3600),  # password-reset and verification mails
+    "email": (envint("RATE_EMAIL", 5), 3600),  # reset/verification mails, per sender and per recipient
     "vote": (envint("RATE_VOTE", 120), 60),
     "submit": (envint("RATE_SUBMIT", 10), 3600),
     "comment": (envint("RATE_COMMENT", 10), 600),

@@ -5,6 +5,10 @@ Links in emails are absolute: ``SITE_URL`` when set, else the address of the req
 the email (callers pass ``base_url``).
 """
 
+import logging
+import smtplib
+import threading
+
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
@@ -57,3 +61,23 @@ def send_comment_notification(comment, recipient, reason, site):
     }
     headers = {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     return _send("comment", recipient.email, context, headers)
+
+
+log = logging.getLogger(__name__)
+
+
+def in_background(send, *args):
+    """``send(*args)`` on a thread of its own, so the request neither waits for the mail server nor,
+    by how long it takes, tells whether a mail was sent. Not a daemon thread: a worker shutting down
+    finishes its mails first. ``EMAIL_IN_BACKGROUND = False`` (the tests) sends in the request."""
+    if not getattr(settings, "EMAIL_IN_BACKGROUND", True):
+        return send(*args)
+    threading.Thread(target=_send_logged, args=(send, *args), name="dailypapers-mail").start()
+    return None
+
+
+def _send_logged(send, *args):
+    try:
+        send(*args)
+    except (smtplib.SMTPException, OSError):  # nobody is waiting for an answer: log it for the operator
+        log.exception("could not send a %s mail", getattr(send, "__name__", "?"))

@@ -23,7 +23,8 @@ def delete_account(user):
 
 
 def suspend(user, moderator, reason=""):
-    """Suspend: no log-in (is_active off), votes stop counting, an audit-log entry. Idempotent."""
+    """Suspend: no log-in (is_active off), every session ended (so that lifting the suspension does not
+    revive them), votes stop counting, an audit-log entry. Idempotent."""
     with transaction.atomic():
         user = votes.lock_user(user)
         if user.is_suspended:
@@ -31,7 +32,8 @@ def suspend(user, moderator, reason=""):
         if user.counts_votes:
             votes.shift_counts(user, -1)
         user.suspended_at, user.suspension_reason, user.is_active = timezone.now(), reason[:255], False
-        user.save(update_fields=["suspended_at", "suspension_reason", "is_active"])
+        user.session_generation += 1
+        user.save(update_fields=["suspended_at", "suspension_reason", "is_active", "session_generation"])
         moderation.record(moderator, "suspend_user", user, note=reason)
     return True
 

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 # Shown on the token list so a user can tell tokens apart; long enough to be distinctive, far too
 # short to be useful to whoever reads it over a shoulder.
@@ -30,6 +31,8 @@ class User(AbstractUser):
     notify_comments_on_submissions = models.BooleanField("Email me about comments on papers I submitted",
                                                          default=True)
     notify_thread_replies = models.BooleanField("Email me about replies in threads I wrote in", default=True)
+    # Part of every session's auth hash: bumping it ends all the account's sessions at once (suspension).
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -44,6 +47,15 @@ class User(AbstractUser):
 
     def get_absolute_url(self):
         return reverse("accounts:profile", args=[self.username])
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django compares each request's session with this hash and ends the session on a mismatch.
+        # Generation 0 keeps the stock hash, so sessions made before the field existed stay valid.
+        stock = super()._get_session_auth_hash(secret=secret)
+        if not self.session_generation:
+            return stock
+        return salted_hmac("dailypapers.accounts.session-generation", f"{stock}:{self.session_generation}",
+                           secret=secret, algorithm="sha256").hexdigest()
 
     @property
     def is_verified(self):

@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from dailypapers.papers.models import Author, Collection, Paper, PaperAuthor
 
@@ -36,7 +36,7 @@ def _next_url(request, default="papers:home"):
 
 
 # -- sign-up, verification, log-in -------------------------------------------------------------------
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def signup(request):
     if request.user.is_authenticated:
         return redirect(_next_url(request))
@@ -53,15 +53,15 @@ def signup(request):
     return render(request, "accounts/signup.html", {"form": form, "next": request.GET.get("next", "")})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def login_view(request):
     form = LoginForm(request, data=request.POST or None)
     if request.method == "POST":
-        if verdict := limits.check(request, "login", ident=request.POST.get("username")):
+        if verdict := limits.check_login(request, request.POST.get("username")):
             return limits.too_many(request, verdict, "login")
         if form.is_valid():
             login(request, form.get_user())
-            return redirect(_next_url(request))
+            return limits.remember_device(redirect(_next_url(request)), form.get_user())
     return render(request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")})
 
 
@@ -72,11 +72,11 @@ def logout_view(request):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def verify_pending(request):
     """"Check your inbox", with a button to send the link again."""
     if request.method == "POST" and not request.user.is_verified:
-        if verdict := limits.check(request, "email"):
+        if verdict := limits.check_mail(request, request.user.email):
             return limits.too_many(request, verdict, "email")
         emails.send_verification(request.user, request.user.email, emails.base_url(request))
         messages.success(request, f"We sent a new confirmation link to {request.user.email}.")
@@ -84,7 +84,7 @@ def verify_pending(request):
     return render(request, "accounts/verify_pending.html")
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def verify_email(request, token):
     """GET shows a confirm button (mail scanners follow links); POST verifies."""
     try:
@@ -103,22 +103,23 @@ def verify_email(request, token):
 
 
 # -- password reset ------------------------------------------------------------------------------------
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def password_reset(request):
     form = PasswordResetRequestForm(request.POST or None)
     if request.method == "POST":
-        if verdict := limits.check(request, "email", ident=request.POST.get("email")):
+        if verdict := limits.check_mail(request, request.POST.get("email")):
             return limits.too_many(request, verdict, "email")
         if form.is_valid():
-            # The same answer whether or not the address has an account: no probing for members.
+            # The same answer, as fast, whether or not the address has an account: no probing for
+            # members. The mail goes out on a thread of its own, after the answer.
             user = User.objects.filter(email__iexact=form.cleaned_data["email"], is_active=True).first()
             if user is not None and user.has_usable_password():
-                emails.send_password_reset(user, emails.base_url(request))
+                emails.in_background(emails.send_password_reset, user, emails.base_url(request))
             return redirect("accounts:password_reset_sent")
     return render(request, "accounts/password_reset.html", {"form": form})
 
 
-@require_GET
+@require_safe
 def password_reset_sent(request):
     return render(request, "accounts/password_reset_sent.html")
 
@@ -155,7 +156,7 @@ class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
 
 
 # -- profile -------------------------------------------------------------------------------------------
-@require_GET
+@require_safe
 def profile(request, username):
     person = get_object_or_404(User, username=username, is_active=True)
     verified_authors = list(Author.objects.filter(user=person))
@@ -178,7 +179,7 @@ def profile(request, username):
 
 # -- settings ------------------------------------------------------------------------------------------
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def settings_view(request):
     user = request.user
     old_email = user.email
@@ -186,6 +187,8 @@ def settings_view(request):
     if request.method == "POST" and form.is_valid():
         new_email = form.cleaned_data["email"]
         changed_email = new_email.lower() != old_email.lower()
+        if changed_email and (verdict := limits.check_mail(request, new_email)):
+            return limits.too_many(request, verdict, "email")
         # A new address waits in the verification link: the account keeps the old one until clicked.
         form.instance.email = old_email if changed_email else new_email
         form.save()
@@ -200,7 +203,7 @@ def settings_view(request):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def password_change(request):
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -212,7 +215,7 @@ def password_change(request):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def tokens(request):
     """List tokens; POST creates one and shows it this once (only its hash is kept)."""
     form = TokenForm(request.POST or None)
@@ -236,7 +239,7 @@ def token_revoke(request, token_id):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def delete_account(request):
     form = PasswordConfirmForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -249,7 +252,7 @@ def delete_account(request):
 
 
 @login_required
-@require_GET
+@require_safe
 def export_data(request):
     data = lifecycle.export(request.user)
     data["exported_at"] = timezone.now().isoformat()
@@ -262,7 +265,7 @@ def export_data(request):
 
 # -- unsubscribe ---------------------------------------------------------------------------------------
 @csrf_exempt  # RFC 8058 one-click POSTs come from mail clients; the signed token is the credential
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request, token):
     try:
         user, field = verification.read_unsubscribe_token(token)

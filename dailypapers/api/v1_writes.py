@@ -18,7 +18,7 @@ from ninja.responses import Status
 
 from dailypapers.accounts import emails, limits
 from dailypapers.accounts.api_auth import TokenAuth
-from dailypapers.papers import collections, comments, markup, votes
+from dailypapers.papers import collections, comments, votes
 from dailypapers.papers.models import Collection, Comment, Paper
 
 from . import queries, submissions
@@ -131,7 +131,7 @@ def _comment(request, comment, paper):
         "state": state,
         "author": comment.author.username if shown and comment.author_id else None,
         "body": comment.body if shown else "",
-        "body_html": str(markup.render(comment.body)) if shown else "",
+        "body_html": str(comment.html) if shown else "",
         "created_at": comment.created_at,
         "edited_at": comment.edited_at,
         "url": request.build_absolute_uri(f"{paper.get_absolute_url()}#comment-{comment.pk}"),

@@ -10,10 +10,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from dailypapers.accounts import limits
-from dailypapers.lib import ratelimit
 
 from . import clock, emails, tokens
 from .forms import ManageForm, SubscribeForm
@@ -27,12 +26,13 @@ HIDE_PROMPT_MAX_AGE_S = 365 * 24 * 3600
 
 
 def _limited(request, email):
-    """A refusing rate-limit verdict for this client or this address, else None. Counting the address
-    too stops the form from being used to mail-bomb one inbox from many places."""
-    return ratelimit.strictest("digest_subscribe", (f"ip:{ratelimit.client_ip(request)}", f"email:{email}"))
+    """A refusing rate-limit verdict for this client (address, and user when signed in) or this address
+    mailed, else None. Counting the address too stops the form from being used to mail-bomb one inbox
+    from many places."""
+    return limits.check_mail(request, email, bucket="digest_subscribe")
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def subscribe(request):
     form = SubscribeForm(request.POST if request.method == "POST" else None, initial=_initial(request))
     if not form.is_valid():
@@ -66,7 +66,7 @@ def _request_subscription(request, form):
     Subscription.objects.filter(pk=subscription.pk).update(confirmation_sent_at=now)
 
 
-@require_GET
+@require_safe
 def check_inbox(request):
     return render(request, "digests/check_inbox.html")
 
@@ -75,33 +75,33 @@ def bad_link(request):
     return render(request, "digests/bad_link.html", status=400)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def confirm(request, token):
     subscription = tokens.read(tokens.CONFIRM, token)
     if subscription is None:
         return bad_link(request)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return render(request, "digests/confirm.html", {"subscription": subscription})
     if not subscription.is_active:
         subscription.activate(clock.now())
     return render(request, "digests/confirmed.html", _manage_context(request, subscription))
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request, token):
     subscription = tokens.read(tokens.UNSUBSCRIBE, token)
     if subscription is None:
         return bad_link(request)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return render(request, "digests/unsubscribe.html", {"subscription": subscription})
     subscription.unsubscribe(clock.now())
     return render(request, "digests/unsubscribed.html", _manage_context(request, subscription))
 
 
 @csrf_exempt  # RFC 8058: mail clients POST here without a session; the signed token is the credential
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def one_click(request, token):
-    if request.method == "GET":  # a person who opened the header's link: the page with the button
+    if request.method in ("GET", "HEAD"):  # a person who opened the header's link: the page with the button
         return redirect("digests:unsubscribe", token=token)
     subscription = tokens.read(tokens.UNSUBSCRIBE, token)
     if subscription is None:
@@ -110,7 +110,7 @@ def one_click(request, token):
     return HttpResponse("Unsubscribed.\n", content_type="text/plain")
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def manage(request, token):
     subscription = tokens.read(tokens.MANAGE, token)
     if subscription is None:

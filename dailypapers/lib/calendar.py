@@ -26,6 +26,18 @@ ARXIV_HOLIDAYS = frozenset(
     ]
 )
 WEEKEND = (5, 6)  # Saturday, Sunday
+# The days the site can have lists for: from before arXiv's first paper (1991) to far enough ahead that
+# date arithmetic on them (the next day, week or month) never leaves Python's date range.
+FIRST_DAY = dt.date(1990, 1, 1)
+LAST_DAY = dt.date(2999, 12, 31)
+
+
+def check_supported(day):
+    """``day``, or ValueError when it is outside FIRST_DAY..LAST_DAY (a URL's date at the calendar's
+    edge would otherwise overflow further on)."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"{day.isoformat()} is outside the supported days, {FIRST_DAY} to {LAST_DAY}")
+    return day
 
 
 def now():

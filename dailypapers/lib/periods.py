@@ -5,12 +5,18 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from . import calendar as feed_calendar
+
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 class BadPeriod(ValueError):
     pass
+
+
+class OutOfRange(BadPeriod):
+    """A well-formed period outside the supported days (lib.calendar.FIRST_DAY..LAST_DAY)."""
 
 
 @dataclass(frozen=True)
@@ -38,12 +44,17 @@ class Period:
         return self.first.strftime("%B %Y")
 
     def shifted(self, steps):
-        """The period ``steps`` periods later (negative: earlier)."""
-        if self.kind == "day":
-            return day(self.first + dt.timedelta(days=steps))
-        if self.kind == "week":
-            return week_of(self.first + dt.timedelta(weeks=steps))
+        """The period ``steps`` periods later (negative: earlier); OutOfRange past the supported days."""
+        try:
+            if self.kind == "day":
+                return day(self.first + dt.timedelta(days=steps))
+            if self.kind == "week":
+                return week_of(self.first + dt.timedelta(weeks=steps))
+        except OverflowError:
+            raise OutOfRange(f"no {self.kind} {steps} from {self.key}") from None
         month_index = self.first.year * 12 + self.first.month - 1 + steps
+        if not 1 <= month_index // 12 <= dt.MAXYEAR:
+            raise OutOfRange(f"no month {steps} from {self.key}")
         return month_of(dt.date(month_index // 12, month_index % 12 + 1, 1))
 
     def end_datetime(self):
@@ -51,41 +62,51 @@ class Period:
         return dt.datetime.combine(self.last + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
 
 
+def _supported(value):
+    try:
+        return feed_calendar.check_supported(value)
+    except ValueError as exc:
+        raise OutOfRange(str(exc)) from None
+
+
 def day(value):
-    return Period("day", value, value)
+    return Period("day", _supported(value), value)
 
 
 def week_of(value):
-    first = value - dt.timedelta(days=value.weekday())
+    first = _supported(value) - dt.timedelta(days=value.weekday())
     return Period("week", first, first + dt.timedelta(days=6))
 
 
 def month_of(value):
-    first = value.replace(day=1)
+    first = _supported(value).replace(day=1)
     return Period("month", first, first.replace(day=calendar.monthrange(first.year, first.month)[1]))
 
 
 def parse_day(text):
     try:
-        return day(dt.date.fromisoformat(text))
+        value = dt.date.fromisoformat(text)
     except (TypeError, ValueError):
         raise BadPeriod(f"not a date (YYYY-MM-DD): {text!r}") from None
+    return day(value)
 
 
 def parse_week(text):
     match = _WEEK.match(text or "")
     try:
-        return week_of(dt.date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1))
+        value = dt.date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
     except (AttributeError, ValueError):
         raise BadPeriod(f"not an ISO week (YYYY-Www): {text!r}") from None
+    return week_of(value)
 
 
 def parse_month(text):
     match = _MONTH.match(text or "")
     try:
-        return month_of(dt.date(int(match.group(1)), int(match.group(2)), 1))
+        value = dt.date(int(match.group(1)), int(match.group(2)), 1)
     except (AttributeError, ValueError):
         raise BadPeriod(f"not a month (YYYY-MM): {text!r}") from None
+    return month_of(value)
 
 
 PARSERS = {"day": parse_day, "week": parse_week, "month": parse_month}

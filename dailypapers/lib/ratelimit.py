@@ -1,17 +1,31 @@
-"""Fixed-window rate limits over Django's cache (local memory by default, Redis/memcached when shared).
+"""Sliding-window rate limits over Django's cache (local memory by default, Redis/memcached when shared).
 
     verdict = hit("login", client_ip(request), limit=10, window=60)
     if not verdict.allowed: answer 429 with Retry-After: verdict.retry_after
 
-One function for every limit in the project (log-in, sign-up, votes, API buckets), so they all count
-the same way and all answer with the same headers.
+One function for every limit in the project (log-in, sign-up, votes, mails, API buckets), so they all
+count the same way and all answer with the same headers.
+
+A window is cut into ``SLOTS`` slots, each an atomic counter; a request counts in the current slot and is
+judged by the sum of the slots that the last ``window`` seconds touch. The oldest slot counts whole, so
+no stretch of ``window`` seconds ever holds more than ``limit`` allowed requests (a fixed window let
+twice the limit through across its boundary); the price is that a request may wait up to one slot
+(window / SLOTS) longer than strictly needed.
 """
 
+import hashlib
+import math
+import re
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import caches
+
+SLOTS = 6
+# What may go into a cache key as it is: memcached refuses spaces, control characters and keys over 250.
+PLAIN_IDENT = re.compile(r"[A-Za-z0-9_.:@|+\-]{1,100}")
+clock = time.time  # the time the limits go by (tests move it by hand)
 
 
 @dataclass(frozen=True)
@@ -19,7 +33,7 @@ class Verdict:
     allowed: bool
     limit: int
     remaining: int
-    retry_after: int  # seconds until the window resets
+    retry_after: int  # seconds until a request would be allowed again (when refused), or until quota returns
 
     def headers(self):
         """IETF RateLimit headers (draft-ietf-httpapi-ratelimit-headers) plus Retry-After when refused."""
@@ -33,30 +47,75 @@ class Verdict:
         return headers
 
 
-def hit(bucket, ident, limit, window, now=None):
-    """Count one request of ``ident`` in ``bucket``; allowed while at most ``limit`` per ``window`` s."""
-    now = time.time() if now is None else now
-    window_start = int(now // window) * window
-    key = f"rl:{bucket}:{ident}:{window_start}"
+def hit(bucket, ident, limit, window, now=None, count_refused=True):
+    """Count one request of ``ident`` in ``bucket``; allowed while at most ``limit`` per ``window`` s.
+
+    ``count_refused=False`` leaves a refused request uncounted: the limit then admits ``limit`` requests
+    a window however hard it is pushed (it slows callers) instead of staying shut while they push."""
+    now = clock() if now is None else now
+    span = window / SLOTS
+    current = int(now // span)
+    if not PLAIN_IDENT.fullmatch(ident):  # a typed name or address: any text, any length
+        ident = "h:" + hashlib.sha256(ident.encode()).hexdigest()[:32]
+    keys = [f"rl:{bucket}:{ident}:{window}:{slot}" for slot in range(current - SLOTS, current + 1)]
     # The shared cache: every web process must count against the same limit.
     cache = caches["shared"]
-    # add() is atomic where the backend is (memcached, Redis): the first request of a window creates it.
-    cache.add(key, 0, timeout=window + 1)
+    found = cache.get_many(keys[:-1] if count_refused else keys)
+    counts = [found.get(key, 0) for key in keys[:-1]]
+    if count_refused:
+        counts.append(_increment(cache, keys[-1], window + span))
+        allowed = sum(counts) <= limit
+    else:
+        counts.append(found.get(keys[-1], 0))
+        allowed = sum(counts) < limit  # two callers at once may both pass: a ceiling, not an exact count
+        if allowed:
+            counts[-1] = _increment(cache, keys[-1], window + span)
+    total = sum(counts)
+    wait = (_seconds_until_any(counts, current, span, now, window) if allowed
+            else _seconds_until_allowed(counts, limit, current, span, now))
+    return Verdict(allowed=allowed, limit=limit, remaining=max(0, limit - total), retry_after=wait)
+
+
+def _increment(cache, key, timeout):
+    # add() is atomic where the backend is (memcached, Redis): the first request of a slot creates it.
+    cache.add(key, 0, timeout=math.ceil(timeout) + 1)
     try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr: start the window again
-        cache.set(key, 1, timeout=window + 1)
-        count = 1
-    retry_after = max(1, int(window_start + window - now))
-    return Verdict(allowed=count <= limit, limit=limit, remaining=max(0, limit - count), retry_after=retry_after)
+        return cache.incr(key)
+    except ValueError:  # evicted between add and incr: start the slot again
+        cache.set(key, 1, timeout=math.ceil(timeout) + 1)
+        return 1
 
 
-def strictest(bucket, idents):
+def _seconds_until_allowed(counts, limit, current, span, now):
+    """When enough of the oldest slots have left the window for one more request to fit."""
+    left = sum(counts)
+    for age, count in enumerate(counts):
+        left -= count
+        if left + 1 <= limit:
+            slot = current - SLOTS + age
+            return max(1, math.ceil((slot + SLOTS + 1) * span - now))
+    return max(1, math.ceil((current + SLOTS + 1) * span - now))
+
+
+def _seconds_until_any(counts, current, span, now, window):
+    """When the oldest counted request leaves the window (and some quota comes back)."""
+    for age, count in enumerate(counts):
+        if count > 0:
+            return max(1, math.ceil((current + age + 1) * span - now))
+    return math.ceil(window)
+
+
+def strictest(bucket, idents, gentle=()):
     """Count one request against each of ``idents`` in ``settings.RATE_LIMITS[bucket]``; return the
     refusing verdict that waits longest, or None when every counter allows it. Every counter is hit
-    (no short-circuit), so a refused request still counts against each."""
+    (no short-circuit), so a refused request still counts against each. ``gentle`` idents are then
+    checked only if those allowed it, with refusals uncounted (see ``hit``)."""
     limit, window = settings.RATE_LIMITS[bucket]
     refused = [v for v in (hit(bucket, who, limit, window) for who in idents) if not v.allowed]
+    for who in gentle if not refused else ():
+        if not (verdict := hit(bucket, who, limit, window, count_refused=False)).allowed:
+            refused.append(verdict)
+            break
     return max(refused, key=lambda v: v.retry_after) if refused else None
 
 

@@ -8,11 +8,11 @@ from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request):
     checks = {"database": _database()}
     if checks["database"]["ok"]:
@@ -46,7 +46,7 @@ ROBOTS_DISALLOW = ("/admin/", "/api/", "/settings", "/login", "/signup", "/for-y
 ICON_MAX_AGE_S = 7 * 24 * 3600
 
 
-@require_GET
+@require_safe
 def robots_txt(request):
     lines = ["User-agent: *", *(f"Disallow: {path}" for path in ROBOTS_DISALLOW), ""]
     response = HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
@@ -54,7 +54,7 @@ def robots_txt(request):
     return response
 
 
-@require_GET
+@require_safe
 def favicon(request):
     """``/favicon.ico``, which browsers and feed readers ask for whatever the page links: the static one."""
     response = redirect(static("dailypapers/icons/favicon.ico"))
@@ -62,7 +62,7 @@ def favicon(request):
     return response
 
 
-@require_GET
+@require_safe
 def web_manifest(request):
     """The web app manifest: name and icons for "add to home screen"."""
     icons = [{"src": static(f"dailypapers/icons/{name}"), "sizes": size, "type": "image/png", **extra}

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from dailypapers.accounts import emails
 
-from . import moderation, votes
+from . import moderation, pagecache, votes
 from .models import COMMENT_MAX_CHARS, Comment, Paper
 
 log = logging.getLogger(__name__)
@@ -73,10 +73,11 @@ def _erase(comment):
     with transaction.atomic():
         alive = Comment.objects.filter(pk=comment.pk, deleted_at__isnull=True)
         now = timezone.now()
-        if alive.filter(hidden=False).update(deleted_at=now, body="") == 1:
+        erased = {"deleted_at": now, "body": "", "body_html": ""}
+        if alive.filter(hidden=False).update(**erased) == 1:
             _count(comment.paper_id, -1)
         else:
-            alive.update(deleted_at=now, body="")
+            alive.update(**erased)
         votes.refresh_pages([comment.paper_id])
     return True
 
@@ -102,11 +103,24 @@ def set_hidden(comment, hidden, moderator, note=""):
 
 
 # -- reading -----------------------------------------------------------------------------------------
+# What a thread needs of a comment and its author (the cached copy holds no more than it shows).
+THREAD_FIELDS = ["id", "paper_id", "parent_id", "author_id", "body", "body_html", "html_version", "created_at",
+                 "edited_at", "deleted_at", "hidden", "author__username", "author__display_name"]
+
+
 def thread(paper, viewer):
     """Top-level comments in order, each with ``shown_replies``. Hidden comments show only to staff;
-    a deleted or hidden comment that others replied to stays as a placeholder. One query."""
+    a deleted or hidden comment that others replied to stays as a placeholder. One query, cached
+    with the paper's pages (every comment write bumps the paper's topics)."""
     staff = viewer.is_authenticated and viewer.is_staff
-    rows = list(Comment.objects.filter(paper=paper).select_related("author"))
+    return pagecache.remembered(f"thread:{paper.pk}:{int(staff)}", [f"paper:{paper.arxiv_id}"],
+                                lambda: _thread(paper, staff))
+
+
+def _thread(paper, staff):
+    rows = list(Comment.objects.filter(paper=paper).select_related("author").only(*THREAD_FIELDS))
+    for comment in rows:
+        comment.html  # noqa: B018 - re-renders (and stores) HTML an older renderer made, before caching
     replies = {}
     for comment in rows:
         if comment.parent_id:

@@ -15,7 +15,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from dailypapers.accounts import emails, limits
 from dailypapers.lib import arxiv_ids
@@ -102,7 +102,7 @@ def upvote(request, arxiv_id):
 
 # -- submit ----------------------------------------------------------------------------------------------
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def submit_view(request):
     form = SubmitForm(request.POST or None)
     if request.method == "POST":
@@ -159,7 +159,7 @@ def _own_comment(request, comment_id):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def comment_edit(request, comment_id):
     comment = _own_comment(request, comment_id)
     form = CommentForm(request.POST or None, initial={"body": comment.body})
@@ -229,7 +229,7 @@ def unsave(request, arxiv_id):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def collection_list(request):
     form = CollectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -260,7 +260,7 @@ def _owned_collection(request, username, slug):
     return collection
 
 
-@require_GET
+@require_safe
 def collection_detail(request, username, slug):
     collection = _visible_collection(request, username, slug)
     entries = list(collections.items(collection))
@@ -299,7 +299,7 @@ def collection_delete(request, username, slug):
     return redirect("community:collections")
 
 
-@require_GET
+@require_safe
 def collection_bibtex(request, username, slug):
     collection = _visible_collection(request, username, slug)
     response = HttpResponse(collections.as_bibtex(collections.items(collection)),
@@ -308,7 +308,7 @@ def collection_bibtex(request, username, slug):
     return response
 
 
-@require_GET
+@require_safe
 def collection_json(request, username, slug):
     collection = _visible_collection(request, username, slug)
     data = collections.as_json(collection, collections.items(collection))
@@ -324,7 +324,7 @@ def _may_edit(user, paper):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def paper_edit(request, arxiv_id):
     """The submitter or staff set the organization, GitHub repository and project page."""
     paper = _paper(arxiv_id)
@@ -350,7 +350,7 @@ def paper_hide(request, arxiv_id):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def author_claim(request, slug):
     """GET explains and shows the form; POST files a claim for a moderator to approve in the admin."""
     author = get_object_or_404(Author.objects.select_related("user"), slug=slug)
@@ -379,7 +379,7 @@ def not_interested(request, arxiv_id):
 
 
 @login_required
-@require_GET
+@require_safe
 def for_you(request):
     """Picks with their reasons; a cold start shows the interest picker instead."""
     picks = recommend.recommend(request.user)

@@ -306,6 +306,10 @@ class Comment(models.Model):
     )
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies")
     body = models.TextField(max_length=COMMENT_MAX_CHARS, help_text="Markdown (a safe subset)")
+    # The body rendered once, when written: pages and the API show it without parsing Markdown.
+    body_html = models.TextField(blank=True, default="", editable=False)
+    html_version = models.PositiveSmallIntegerField(default=0, editable=False,
+                                                    help_text="markup.VERSION that rendered body_html")
     created_at = models.DateTimeField(auto_now_add=True)
     edited_at = models.DateTimeField(null=True, blank=True)
     # Deleted by its author: the row stays (emptied) so that replies keep their thread.
@@ -321,8 +325,34 @@ class Comment(models.Model):
     def __str__(self):
         return f"comment {self.pk} on {self.paper_id}"
 
+    def save(self, *args, update_fields=None, **kwargs):
+        # Whoever saves the body (the comment functions, the admin) saves its HTML with it.
+        if update_fields is None or "body" in update_fields:
+            self._render()
+            if update_fields is not None:
+                update_fields = {*update_fields, "body_html", "html_version"}
+        super().save(*args, update_fields=update_fields, **kwargs)
+
     def get_absolute_url(self):
         return f"{self.paper.get_absolute_url()}#comment-{self.pk}"
+
+    def _render(self):
+        from . import markup  # imported here to keep this change inside the Comment class
+
+        self.body_html, self.html_version = markup.render(self.body), markup.VERSION
+
+    @property
+    def html(self):
+        """The body as HTML. Rendered again, and stored, when an older renderer made it."""
+        from django.utils.safestring import mark_safe
+
+        from . import markup
+
+        if self.html_version != markup.VERSION:
+            self._render()
+            Comment.objects.filter(pk=self.pk, body=self.body).update(body_html=self.body_html,
+                                                                     html_version=self.html_version)
+        return mark_safe(self.body_html)  # noqa: S308 - made by markup.render, which escapes all input
 
     @property
     def is_counted(self):

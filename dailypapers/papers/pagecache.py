@@ -83,6 +83,17 @@ def bump_papers(paper_ids):
     bump(*topics)
 
 
+def remembered(name, topics, build):
+    """``build()``, kept like a cached page: until one of ``topics`` is bumped or PAGE_CACHE_SECONDS pass.
+    For the parts of pages that signed-in readers see too (a paper's discussion)."""
+    key = _page_key(name, topics)
+    value = _pages().get(key)
+    if value is None:
+        value = build()
+        _pages().set(key, value, settings.PAGE_CACHE_SECONDS)
+    return value
+
+
 def cache_page(topics_of):
     """Decorator for a GET view: ``topics_of(request, **kwargs)`` names what the page shows (None: a page
     not to cache, such as a search)."""
@@ -93,7 +104,8 @@ def cache_page(topics_of):
             topics = topics_of(request, **kwargs) if _cacheable(request) else None
             if topics is None:
                 return view(request, *args, **kwargs)
-            key = _page_key(request, topics)
+            cookies = "".join(f"|cookie:{name}={request.COOKIES.get(name, '')[:8]}" for name in VARY_COOKIES)
+            key = _page_key(request.get_full_path() + cookies, topics)
             stored = _pages().get(key)
             if stored is not None:
                 return _from_stored(request, stored)
@@ -126,12 +138,11 @@ def _from_stored(request, stored):
 
 
 def _cacheable(request):
-    return settings.PAGE_CACHE_SECONDS > 0 and request.method == "GET" and not request.user.is_authenticated
+    return settings.PAGE_CACHE_SECONDS > 0 and request.method in ("GET", "HEAD") and not request.user.is_authenticated
 
 
-def _page_key(request, topics):
+def _page_key(path, topics):
     topics = ["all", *topics]
     versions = _shared().get_many([VERSION_PREFIX + t for t in topics])
-    parts = [request.get_full_path(), *(f"{t}={versions.get(VERSION_PREFIX + t, '0')}" for t in topics),
-             *(f"cookie:{name}={request.COOKIES.get(name, '')[:8]}" for name in VARY_COOKIES)]
+    parts = [path, *(f"{t}={versions.get(VERSION_PREFIX + t, '0')}" for t in topics)]
     return PAGE_PREFIX + hashlib.sha256("|".join(parts).encode()).hexdigest()

@@ -17,6 +17,6 @@ urlpatterns = [
     re_path(rf"^papers/{ARXIV_PATH}$", views.paper_detail, name="detail"),
     re_path(rf"^papers/{ARXIV_PATH}/social\.png$", views.paper_social_image, name="social-image"),
     path("organizations", views.organization_list, name="organizations"),
-    path("organizations/<str:slug>", views.organization_detail, name="organization"),
-    path("authors/<str:slug>", views.author_detail, name="author"),
+    path("organizations/<name:slug>", views.organization_detail, name="organization"),
+    path("authors/<name:slug>", views.author_detail, name="author"),
 ]

@@ -7,7 +7,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from dailypapers.lib import arxiv_ids, calendar, periods
 from dailypapers.search.api import similar_papers
@@ -70,7 +70,7 @@ def _period_topics(request, kind, key):
     return [f"{kind}:{key}"]
 
 
-@require_GET
+@require_safe
 @pagecache.cache_page(_latest_topics)
 def latest(request):
     """``/`` and ``/papers``: the latest feed day that has papers (a date picker value redirects)."""
@@ -86,7 +86,7 @@ def latest(request):
     return _feed(request, periods.day(_latest_day(request) or calendar.current_feed_day()), is_latest=True)
 
 
-@require_GET
+@require_safe
 @pagecache.cache_page(_latest_topics)
 def trending(request):
     """``/papers/trending`` (an address huggingface.co readers bookmark): the latest feed day, trending
@@ -95,11 +95,13 @@ def trending(request):
     return _feed(request, period, is_latest=True, default_sort="trending")
 
 
-@require_GET
+@require_safe
 @pagecache.cache_page(_period_topics)
 def period_feed(request, kind, key):
     try:
         period = periods.PARSERS[kind](key)
+    except periods.OutOfRange:
+        raise Http404(f"no {kind} {key}") from None  # well formed, but no list can be there
     except periods.BadPeriod as exc:
         return render(request, "papers/bad_period.html", {"message": str(exc), "kind": kind}, status=400)
     return _feed(request, period)
@@ -132,8 +134,8 @@ def _navigation(period):
         prev = periods.day(prev_day) if prev_day else None
         nxt = periods.day(next_day) if next_day else None
     else:
-        prev = period.shifted(-1)
-        nxt = period.shifted(1) if period.shifted(1).first <= today else None
+        prev, nxt = _shifted(period, -1), _shifted(period, 1)
+        nxt = nxt if nxt and nxt.first <= today else None
     return {
         "prev": {"url": _period_url(prev), "label": prev.label} if prev else None,
         "next": {"url": _period_url(nxt), "label": nxt.label} if nxt else None,
@@ -141,6 +143,13 @@ def _navigation(period):
         "week": _period_url(periods.week_of(period.first)),
         "month": _period_url(periods.month_of(period.first)),
     }
+
+
+def _shifted(period, steps):
+    try:
+        return period.shifted(steps)
+    except periods.OutOfRange:  # the first or last supported period has no neighbour there
+        return None
 
 
 def _backfill_status():
@@ -174,7 +183,7 @@ def _empty_period(period):
             "empty_reason": reason}
 
 
-@require_GET
+@require_safe
 @pagecache.cache_page(lambda request, arxiv_id: [f"paper:{arxiv_id}"])
 def paper_detail(request, arxiv_id):
     try:
@@ -205,7 +214,7 @@ def _paper_not_found(request, arxiv_id, valid):
     return render(request, "papers/not_found.html", context, status=404)
 
 
-@require_GET
+@require_safe
 @pagecache.cache_page(lambda request: ["orgs"])
 def organization_list(request):
     orgs = Organization.objects.annotate(
@@ -215,7 +224,7 @@ def organization_list(request):
     return render(request, "papers/organization_list.html", {"page": page, "organizations": page.object_list})
 
 
-@require_GET
+@require_safe
 @pagecache.cache_page(lambda request, slug: [f"org:{slug}"])
 def organization_detail(request, slug):
     org = get_object_or_404(Organization, slug=slug)
@@ -223,7 +232,7 @@ def organization_detail(request, slug):
                             Paper.objects.filter(organization=org))
 
 
-@require_GET
+@require_safe
 @pagecache.cache_page(lambda request, slug: [f"author:{slug}"])
 def author_detail(request, slug):
     author = get_object_or_404(Author, slug=slug)
@@ -241,7 +250,7 @@ def _paper_list_page(request, template, context, papers):
     return render(request, template, context)
 
 
-@require_GET
+@require_safe
 def paper_social_image(request, arxiv_id):
     """The paper's OpenGraph / Twitter card image (``social.py``), cached on disk and by clients."""
     try:

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from dailypapers.lib import arxiv_ids
 
@@ -35,7 +35,7 @@ def _date(text):
         return None
 
 
-@require_GET
+@require_safe
 def search_page(request):
     query = request.GET.get("q", "").strip()
     if arxiv_ids.is_arxiv_id(query):

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from dailypapers.lib import arxiv_ids, periods, ranking
+from dailypapers.lib import arxiv_ids, calendar, periods, ranking
 from dailypapers.lib.text import clean_line, slug_for, web_url
 
 
@@ -63,6 +63,28 @@ def test_it_parses_periods():
 def test_it_rejects_bad_periods(kind, text):
     with pytest.raises(periods.BadPeriod):
         periods.PARSERS[kind](text)
+
+
+@pytest.mark.parametrize("kind, text", [("day", "9999-12-31"), ("day", "0001-01-01"), ("day", "1989-12-31"),
+                                        ("day", "3000-01-01"), ("week", "9999-W52"), ("week", "0001-W01"),
+                                        ("month", "0001-01"), ("month", "9999-12"), ("month", "1989-12")])
+def test_it_rejects_periods_outside_the_supported_days_as_out_of_range(kind, text):
+    with pytest.raises(periods.OutOfRange) as refused:
+        periods.PARSERS[kind](text)
+    assert isinstance(refused.value, ValueError)  # callers that catch ValueError (the API) answer 400
+
+
+def test_the_first_and_last_supported_periods_have_no_neighbour_beyond():
+    for first in (periods.parse_day("1990-01-01"), periods.parse_week("1990-W01"), periods.parse_month("1990-01")):
+        first.end_datetime()
+        with pytest.raises(periods.OutOfRange):
+            first.shifted(-1)
+    for last in (periods.parse_day("2999-12-31"), periods.parse_week("3000-W01"), periods.parse_month("2999-12")):
+        assert last.end_datetime() > dt.datetime(2999, 12, 31, tzinfo=dt.UTC)
+        with pytest.raises(periods.OutOfRange):
+            last.shifted(1)
+    with pytest.raises(ValueError):
+        calendar.check_supported(dt.date.max)
 
 
 def test_trending_decays_with_age_and_grows_with_votes():

@@ -5,7 +5,7 @@ whoever adds a route decides what object it names, so the walk never silently sk
 """
 
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.utils.regex_helper import normalize
@@ -143,12 +143,16 @@ def url_for(route, world):
     if missing:
         raise UnknownRoute(f"{route.key}: teach dailypapers/ops/tests/routes.py FILLERS how to fill {sorted(missing)}")
     template = next(t for t, params in normalize(route.regex) if set(params) == set(values))
-    path = "/" + template % {k: quote(str(v), safe="/:@-._~") for k, v in values.items()}
+    path = _fill(template, values)
     match = resolve(path)
     # ResolverMatch.route drops the "^" of nested regex patterns.
     if match.route.replace("^", "") != route.route.replace("^", ""):
         raise UnknownRoute(f"{route.key}: the filled path {path} resolves to {match.route} instead")
     return path
+
+
+def _fill(template, values):
+    return "/" + template % {k: quote(str(v), safe="/:@-._~") for k, v in values.items()}
 
 
 def _values(route, world):
@@ -171,3 +175,59 @@ def _content_type(model):
     from django.contrib.contenttypes.models import ContentType
 
     return ContentType.objects.get_for_model(model)
+
+
+# -- boundary values: the edges of every path and query parameter --------------------------------------
+DATES = ["9999-12-31", "0001-01-01", "1989-12-31", "3000-01-01", "2026-02-30", "0000-00-00", "99999-01-01"]
+WEEKS = ["9999-W52", "0001-W01", "3000-W01", "2026-W53", "2026-W54", "2026-W00"]
+MONTHS = ["9999-12", "0001-01", "3000-01", "2026-13", "2026-00", "0000-01"]
+NUMBERS = ["0", "-1", "2147483648", "99999999999999999999", "1e309", "NaN", "2.5", "", "x"]
+TEXTS = ["", "\x00", "\x01", "a" * 3000, "'\"<>&;", "é\u202e"]
+NAMES = ["-", ".", "a" * 500, "\x00", "%", "é"]
+PATH_BOUNDARIES = {
+    "key": DATES + WEEKS + MONTHS,
+    "arxiv_id": ["0000.00000", "9999.99999", "2603.00001v0", "2603.00001v99999999999999999999", "hep-th/0000000",
+                 "a" * 500, "\x00"],
+    "slug": NAMES, "username": NAMES, "code": ["cs.LG" * 100, "\x00", "\x01", "-", "é"],
+    "token": ["x", "a" * 2000, "\x00", "..", "e30:1tAbCd:xyz"], "uidb64": ["x", "AAAA", "a" * 500, "\x00"],
+    "token_id": NUMBERS[:4], "comment_id": NUMBERS[:4], "rest": ["", "a" * 2000, "\x00"],
+}
+QUERY_BOUNDARIES = {
+    "date": DATES + ["published", "featured"], "day": DATES, "from": DATES, "to": DATES, "week": WEEKS,
+    "month": MONTHS, "page": NUMBERS, "p": NUMBERS, "limit": NUMBERS, "offset": NUMBERS, "code": ["1", "x"],
+    "cursor": ["", "x", "!!!", "AAAA", "eyJ4IjogMX0", "a" * 1500], "sort": ["", "x", "trending", "newest"],
+    "q": TEXTS + ["author:", "cat:", '"', "-", "OR"], "cat": TEXTS, "category": TEXTS, "org": TEXTS,
+    "organization": TEXTS, "author": TEXTS, "submitter": TEXTS, "owner": TEXTS, "collection": TEXTS,
+    "next": ["//evil.example", "https://evil.example", "\\\\evil.example", "\x00"],
+}
+PERIODS = {"date", "day", "week", "month", "from", "to"}
+# The query parameters each route reads (the rest it ignores); a route not named here reads ``page``.
+ROUTE_QUERIES = {
+    "papers:home": ["date", "sort", "page", "q"], "papers:latest": ["date", "sort", "page", "q"],
+    "papers:day": ["sort", "page"], "papers:week": ["sort", "page"], "papers:month": ["sort", "page"],
+    "search:search": ["q", "cat", "org", "from", "to", "date", "sort", "page", "code"],
+    "feeds:search-rss": ["q", "cat", "org", "from", "to"], "feeds:search-atom": ["q", "cat", "org", "from", "to"],
+    "api:daily_papers": ["date", "week", "month", "submitter", "sort", "p", "limit"],
+    "api:search_papers": ["q", "limit", "offset", "from", "to", "date", "cat", "org", "code"],
+    "api:list_papers": ["day", "week", "month", "category", "organization", "author", "submitter", "sort",
+                        "cursor", "limit"],
+    "api:list_days": ["cursor", "limit"], "api:list_organizations": ["cursor", "limit"],
+    "api:list_collections": ["owner", "cursor", "limit"], "api:save_paper": ["collection"],
+    "accounts:login": ["next"], "accounts:signup": ["next"],
+}
+
+
+def boundary_paths(route, world):
+    """Paths for ``route`` with one parameter at a time set to each of its boundary values: path
+    parameters from PATH_BOUNDARIES (the others filled from ``world``), then query parameters."""
+    values = _values(route, world)
+    template = next(t for t, params in normalize(route.regex) if set(params) == set(values))
+    for name in route.params:
+        for value in PATH_BOUNDARIES[name]:
+            yield _fill(template, values | {name: value})
+    base, reads = _fill(template, values), ROUTE_QUERIES.get(route.key, ["page"])
+    for name in reads:
+        for value in QUERY_BOUNDARIES[name]:
+            yield f"{base}?{urlencode({name: value})}"
+            if name in PERIODS and "sort" in reads:  # trending ranks by the period's end: a second path
+                yield f"{base}?{urlencode({name: value, 'sort': 'trending'})}"

@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from dailypapers.accounts.models import User
 from dailypapers.digests.models import Subscription
 
-from .routes import all_routes, url_for
+from .routes import all_routes, boundary_paths, url_for
 
 SAFE_METHODS = ("get", "head", "options", "trace")
 WRITE_SQL = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE|UPSERT)\b", re.IGNORECASE)
@@ -64,7 +64,7 @@ def _clients(route, world):
 def _writes(client, method, path, justified=None):
     with CaptureQueriesContext(connection) as queries:
         response = getattr(client, method)(path)
-    sql = [q["sql"] for q in queries.captured_queries]
+    sql = [q["sql"] or "" for q in queries.captured_queries]  # None for a statement the database refused
     return response, [s for s in sql if WRITE_SQL.match(s) and not (justified and justified.match(s))]
 
 
@@ -80,6 +80,37 @@ def test_it_changes_nothing_when_a_route_is_read(route, world):
             assert response.status_code < 500, f"{where} answered {response.status_code}"
             if method == "get" and persona not in DESIGNED_404.get(route.key, ()):
                 assert response.status_code != 404, f"{where} answered 404: is the route filled with real objects?"
+
+
+# Routes whose GET view is in files other helpers own right now (reported to the lead): HEAD there still
+# answers 405. Strict xfails, so each fails the run once fixed (then delete the entry).
+HEAD_KNOWN_BUGS = {}
+
+
+def _head_marks(route):
+    reason = HEAD_KNOWN_BUGS.get(route.key)
+    return [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+
+
+@pytest.mark.parametrize("route", [pytest.param(r, id=r.test_id, marks=_head_marks(r)) for r in ROUTES])
+def test_it_answers_head_wherever_it_answers_get(route, world):
+    """HEAD is GET without the body (RFC 9110): monitors and link checkers send it; a 405 breaks them."""
+    path = url_for(route, world)
+    for persona, client in _clients(route, world).items():
+        got, head = client.get(path), client.head(path)
+        if got.status_code != 405:
+            assert head.status_code not in (405, 500), f"HEAD {path} as {persona}: {head.status_code}"
+            assert head.content == b""
+
+
+@pytest.mark.parametrize("route", [pytest.param(r, id=r.test_id) for r in ROUTES if not r.is_admin])
+def test_it_changes_nothing_when_a_route_is_read_with_boundary_values(route, world):
+    """The same with every parameter at its edges (routes.boundary_paths); test_hostile_input.py holds
+    the answers to no 5xx."""
+    client = Client(raise_request_exception=False)
+    for path in boundary_paths(route, world):
+        _response, writes = _writes(client, "get", path)
+        assert writes == [], f"GET {path[:120]!r} wrote to the database: {writes}"
 
 
 def test_it_knows_every_route_with_parameters(world):

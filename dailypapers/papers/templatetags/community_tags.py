@@ -1,16 +1,11 @@
-"""Template helpers for the community parts of paper pages: Markdown comments, the viewer's votes."""
+"""Template helpers for the community parts of paper pages: comment threads, the viewer's votes."""
 
 from django import template
 
-from dailypapers.papers import comments, markup, votes
+from dailypapers.papers import comments, votes
 from dailypapers.papers.models import Collection, CollectionItem
 
 register = template.Library()
-
-
-@register.filter
-def markdown(text):
-    return markup.render(text)
 
 
 @register.simple_tag(takes_context=True)

@@ -217,3 +217,106 @@ def test_a_hidden_paper_takes_no_comments(client, alice, paper):
     Paper.objects.filter(pk=paper.pk).update(hidden=True)
     client.force_login(alice)
     assert say(client, paper, "hello").status_code == 404
+
+
+# -- stored HTML (issue #18) ---------------------------------------------------------------------------
+PATHOLOGICAL = ("[*_" * 1667)[:5000]
+
+
+def test_it_stores_the_html_when_a_comment_is_written_edited_or_deleted(client, alice, paper):
+    client.force_login(alice)
+    say(client, paper, "Some *emphasis*")
+    comment = Comment.objects.get()
+    assert comment.body_html == "<p>Some <em>emphasis</em></p>\n" and comment.html_version == markup.VERSION
+    client.post(f"/comments/{comment.pk}/edit", {"body": "Now **strong**"})
+    comment.refresh_from_db()
+    assert comment.body_html == "<p>Now <strong>strong</strong></p>\n"
+    comments.delete(comment, alice)
+    comment.refresh_from_db()
+    assert comment.body == comment.body_html == ""
+
+
+def test_it_renders_again_what_an_older_renderer_stored(client, alice, paper):
+    comment = comments.post(paper, alice, "Some *emphasis*")
+    Comment.objects.filter(pk=comment.pk).update(body_html="<p>old renderer</p>", html_version=markup.VERSION - 1)
+    page = client.get(paper.get_absolute_url()).content.decode()
+    assert "<em>emphasis</em>" in page and "old renderer" not in page
+    assert Comment.objects.filter(pk=comment.pk, html_version=markup.VERSION, body_html__contains="<em>").exists()
+
+
+def test_it_shows_markdown_heavy_text_as_plain_escaped_text():
+    html = markup.render(PATHOLOGICAL + "<script>")
+    assert html.startswith("<p>[*_[*_") and "<em>" not in html and "<a " not in html
+    assert "&lt;script&gt;" in html and "<script>" not in html
+    assert "<em>" in markup.render("*a* " * (markup.MAX_MARKS // 2))  # up to the bound: Markdown as usual
+
+
+def _median_seconds(client, urls, times=11):
+    """The median time of GET for each of ``urls``, taken in turns so that a busy moment of the machine
+    falls on all of them alike."""
+    import statistics
+    import time
+
+    spent = {url: [] for url in urls}
+    for _ in range(times):
+        for url in urls:
+            start = time.perf_counter()
+            assert client.get(url).status_code == 200
+            spent[url].append(time.perf_counter() - start)
+    return [statistics.median(spent[url]) for url in urls]
+
+
+@pytest.mark.parametrize("page_cache_s", [0, 600])
+def test_it_shows_pathological_comments_as_fast_as_none(client, alice, paper, settings, page_cache_s):
+    # Before comments stored their HTML, each of these cost a Markdown parse on every view (tens of ms
+    # each here): the paper page and the comments API took 10-50x as long as for a paper without them.
+    settings.PAGE_CACHE_SECONDS = page_cache_s
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "comment": (100, 600)}
+    quiet = make_papers(2)[0]
+    client.force_login(alice)
+    for _ in range(6):
+        assert say(client, paper, PATHOLOGICAL).status_code == 302
+    # The paper page signed in (never a cached page), the comments API anonymously.
+    for reader, path, tail in ((client, "", ""), (Client(), "/api/v1", "/comments")):
+        urls = [f"{path}/papers/{paper.arxiv_id}{tail}", f"{path}/papers/{quiet.arxiv_id}{tail}"]
+        _median_seconds(reader, urls, 1)  # warm both
+        busy, calm = _median_seconds(reader, urls)
+        assert busy < 2 * calm, urls[0]
+
+
+def test_the_discussion_is_cached_with_the_paper_and_refreshed_by_a_comment(
+        client, alice, paper, settings, django_capture_on_commit_callbacks):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.PAGE_CACHE_SECONDS = 600
+    comments.post(paper, alice, "first")
+    url = f"/api/v1/papers/{paper.arxiv_id}/comments"
+    assert [c["body"] for c in client.get(url).json()["items"]] == ["first"]
+    with CaptureQueriesContext(connection) as queries:
+        assert [c["body"] for c in client.get(url).json()["items"]] == ["first"]
+    assert not [q for q in queries if "papers_comment" in q["sql"]]
+    with django_capture_on_commit_callbacks(execute=True):
+        comments.post(paper, alice, "second")
+    assert [c["body"] for c in client.get(url).json()["items"]] == ["first", "second"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_stores_the_html_of_comments_written_before_the_migration(alice, paper):
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    # By name, not number: migrations may be renumbered when branches merge.
+    [after] = [key for key in executor.loader.graph.nodes if key[0] == "papers" and key[1].endswith("_comment_html")]
+    before = [dep for dep in executor.loader.graph.node_map[after].parents if dep.key[0] == "papers"]
+    before, after = [before[0].key], [after]
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps.get_model("papers", "Comment")
+    old.objects.create(paper_id=paper.pk, author_id=alice.pk, body="Old *comment*")
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(after)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert Comment.objects.get().body_html == "<p>Old <em>comment</em></p>\n"

@@ -101,6 +101,21 @@ def test_a_malformed_period_is_a_clear_400(client, url):
     assert "<script>" not in response.content.decode()
 
 
+@pytest.mark.parametrize("url", ["/papers/date/9999-12-31", "/papers/week/9999-W52", "/papers/month/0001-01",
+                                 "/papers/month/9999-12", "/papers/date/0001-01-01", "/papers/week/0001-W01"])
+def test_a_period_outside_the_supported_days_is_a_404(client, url):
+    assert client.get(url).status_code == 404
+    assert client.get(url, {"sort": "trending"}).status_code == 404
+
+
+def test_the_first_and_last_supported_periods_show_without_links_beyond(client):
+    for url in ("/papers/month/1990-01", "/papers/week/1990-W01", "/papers/date/1990-01-01"):
+        assert client.get(url).status_code == 200
+    page = client.get("/papers/month/2999-12", {"sort": "trending"})
+    assert page.status_code == 200 and page.context["nav"]["next"] is None
+    assert client.get("/papers/month/1990-01").context["nav"]["prev"] is None
+
+
 def test_feed_pages_run_a_constant_number_of_queries(client):
     upsert_papers([feature(n, MONDAY, n, organization=OrgRecord(f"Org {n}")) for n in range(1, 4)])
     with CaptureQueriesContext(connection) as few:

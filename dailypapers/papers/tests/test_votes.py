@@ -111,6 +111,21 @@ def test_votes_are_rate_limited(client, settings, alice, paper):
     assert response.status_code == 429 and response.json()["error"] == "too many requests"
 
 
+def test_it_lets_no_more_than_120_votes_a_minute_through_across_a_minute_boundary(
+        client, settings, alice, paper, monkeypatch):
+    # 125 votes in 25 s, the minute turning halfway: fixed windows counted 62 in one minute and 63 in
+    # the next, and let all 125 through.
+    from dailypapers.lib import ratelimit
+
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "vote": (120, 60)}
+    client.force_login(alice)
+    answers = []
+    for n in range(125):
+        monkeypatch.setattr(ratelimit, "clock", lambda n=n: 1_800_000_047.5 + n * 0.2)
+        answers.append(client.post(f"/papers/{paper.arxiv_id}/upvote", {"vote": str(n % 2)}).status_code)
+    assert answers.count(302) == 120 and answers[120:] == [429] * 5
+
+
 def test_a_feed_page_costs_one_query_more_for_a_logged_in_reader(client, alice):
     papers = make_papers(*range(1, 9), day=make_papers(99)[0].published)
     votes.set_vote(alice, papers[2], True)
