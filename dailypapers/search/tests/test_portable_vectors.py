@@ -15,7 +15,8 @@ def test_exported_vectors_are_reused_when_the_model_matches_and_the_rest_queued(
     before = dict(PaperEmbedding.objects.values_list("paper__arxiv_id", "vector"))
     path = tmp_path / "site.jsonl.gz"
     call_command("export", str(path), "--vectors", stderr=io.StringIO())
-    rows = [json.loads(line) for line in gzip.open(path, "rt")]
+    with gzip.open(path, "rt") as lines:
+        rows = [json.loads(line) for line in lines]
     assert all(row["embedding"]["model"].startswith("all-MiniLM-L6-v2/128/") for row in rows)
     rows[0]["embedding"]["model"] = "another-model/128/onnx-fp32"  # made by another model: not ours
     rows[1]["embedding"]["vector"] = "bm90IGEgdmVjdG9y"  # malformed: not 384 floats
