@@ -2,6 +2,7 @@
 rebuilt when stale, refused when wrong."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -54,7 +55,8 @@ def test_it_builds_once_and_again_when_its_stamp_is_stale(model_dir):
         minilm.path("fp32")  # made by another version of the builder
     assert minilm.ensure(("fp32", "int8")) == ["fp32", "int8"]
     files = sorted(p.name for p in model_dir.iterdir() if not p.name.startswith("."))
-    assert files == [f"minilm-l6-v2-{p}.onnx{suffix}" for p in ("fp32", "int8") for suffix in ("", ".json")]
+    assert files == ["minilm-l6-v2-fp32.onnx", "minilm-l6-v2-fp32.onnx.data", "minilm-l6-v2-fp32.onnx.json",
+                     "minilm-l6-v2-int8.onnx", "minilm-l6-v2-int8.onnx.json"]
 
 
 def test_a_graph_that_disagrees_with_the_reference_is_refused(model_dir, monkeypatch):
@@ -73,24 +75,30 @@ def test_a_graph_that_disagrees_with_the_reference_is_refused(model_dir, monkeyp
     monkeypatch.setattr(minilm, "build_graph", off_by_a_little)
     with pytest.raises(RuntimeError, match="disagrees with sentence-transformers"):
         minilm.ensure(("fp32",))
-    assert not minilm.is_built("fp32") and not list(model_dir.glob("*.onnx*"))  # nothing half made is left
+    assert not minilm.is_built("fp32") and not list(model_dir.glob("*.onnx")) and not list(model_dir.glob("*.json"))
 
 
-def test_no_site_process_imports_torch():
-    """Web and worker processes load the model through ONNX Runtime only: importing the site, the
-    worker, a search and the setup step must not import torch (nor transformers)."""
+def test_no_site_process_imports_torch(tmp_path):
+    """Web and worker processes load the model through ONNX Runtime only: the setup step, the worker,
+    a web worker's warm-up and a search and the front page through the WSGI application must not import
+    torch (nor transformers)."""
     script = (
         "import sys, django; django.setup()\n"
-        "from django.test import Client\n"
+        "from django.core.management import call_command; call_command('migrate', verbosity=0)\n"
         "from dailypapers.ops import warmup, worker\n"
         "from dailypapers.search import api, jobs, setup\n"
-        "setup.prepare_search(); warmup.warm()\n"
+        "from dailypapers.wsgi import application\n"
+        "setup.prepare_search(); api.warm()\n"
+        "print([warmup._get(application, path) for path in warmup.PATHS])\n"
         "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules))\n"
     )
+    env = os.environ | {"DJANGO_SETTINGS_MODULE": "dailypapers.settings", "DAILYPAPERS_HOME": str(tmp_path),
+                        "DATABASE_URL": "", "DEBUG": "true"}
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,  # noqa: S603
-                            env={**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "dailypapers.settings"})
+                            env=env)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.strip().splitlines()[-1] == "[]"
+    statuses, imported = result.stdout.strip().splitlines()[-2:]
+    assert statuses == "['200', '200']" and imported == "[]"
 
 
 def test_onnxruntime_and_usearch_live_in_one_process(tmp_path):
