@@ -27,7 +27,7 @@ def when_ready(server):
 def post_worker_init(worker):
     from dailypapers.ops.warmup import warm
 
-    warm()
+    warm(worker.wsgi)
 
 
 def on_exit(server):

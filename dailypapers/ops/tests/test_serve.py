@@ -58,7 +58,7 @@ def test_each_web_worker_is_warm_before_its_first_request(tmp_path):
     try:
         for line in process.stdout:
             lines.append(line)
-            if "ready: search model, index and templates loaded" in line:
+            if "ready: search model, index and pages warmed" in line:
                 break
         assert any(f"Serving on http://127.0.0.1:{port}/" in line for line in lines)
         body = urllib.request.urlopen(f"http://127.0.0.1:{port}/papers?q=attention", timeout=60).read()  # noqa: S310
@@ -68,4 +68,5 @@ def test_each_web_worker_is_warm_before_its_first_request(tmp_path):
         out, _ = process.communicate(timeout=60)
     text = "".join(lines) + out
     assert "warm-up failed" not in text and "Traceback" not in text
-    assert text.index("loaded in") < text.index("GET /papers?q=attention")  # warm before the request
+    assert text.index("warmed in") < text.index("GET /papers?q=attention")  # warm before the request
+    assert "warmed in" in text and "(200, 200)" in text  # the search and the front page, answered in full
