@@ -10,7 +10,6 @@ import re
 from pathlib import Path
 
 import pytest
-from django.db import connections
 
 from dailypapers.papers.models import Comment, Upvote
 
@@ -37,16 +36,6 @@ def axe_source():
             pytest.fail(f"{problem}: accessibility tests cannot run under CI=true", pytrace=False)
         pytest.skip(f"{problem}: accessibility tests skipped")
     return AXE.read_text()
-
-
-@pytest.fixture
-def built(transactional_db, browser_page):
-    """The site's rows. Torn down before the browser: the queries a test makes while Playwright runs get
-    connections of their own, which must be closed while it still runs or PostgreSQL cannot drop the
-    test database."""
-    member, day = site.build()
-    yield member, day
-    connections.close_all()
 
 
 def _violations(page, axe_source):

@@ -3,7 +3,6 @@ in; the header folds into a menu that works; the signed-in desktop search box ke
 rough edges of issue 14 (a full-width "Save", floating "I'm interested" buttons) stay fixed."""
 
 import pytest
-from django.db import connections
 
 from . import site
 
@@ -16,16 +15,6 @@ OVERFLOW = """() => {
     .slice(0, 3).map(e => e.tagName.toLowerCase() + '.' + [...e.classList].join('.'));
   return {scroll: document.documentElement.scrollWidth, width, wide};
 }"""
-
-
-@pytest.fixture
-def built(transactional_db, browser_page):
-    """The site's rows. Torn down before the browser: the queries a test makes while Playwright runs get
-    connections of their own, which must be closed while it still runs or PostgreSQL cannot drop the
-    test database."""
-    member, day = site.build()
-    yield member, day
-    connections.close_all()
 
 
 def _overflowing(page, url):
