@@ -7,7 +7,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from dailypapers.papers.models import Paper
@@ -15,6 +15,7 @@ from dailypapers.papers.models import Paper
 from .models import PaperEmbedding
 
 RATE_WINDOW = dt.timedelta(minutes=2)
+MIN_RATE_SPAN_S = 10.0
 CACHE_S = 15.0  # web processes ask on every search page: count at most this often
 _cached = {}
 _lock = threading.Lock()
@@ -46,10 +47,12 @@ class Progress:
 
 def measure(now=None):
     now = now or timezone.now()
-    visible = Q(paper__hidden=False)
-    embedded = PaperEmbedding.objects.filter(visible, vector__isnull=False)
-    recent = embedded.filter(embedded_at__gte=now - RATE_WINDOW).count()
-    return Progress(embedded.count(), Paper.objects.visible().count(), recent / RATE_WINDOW.total_seconds())
+    embedded = PaperEmbedding.objects.filter(Q(paper__hidden=False), vector__isnull=False)
+    recent = embedded.filter(embedded_at__gte=now - RATE_WINDOW).aggregate(n=Count("pk"), since=Min("embedded_at"))
+    # The rate over the time vectors were actually being written: a run that began a minute ago is
+    # not diluted over the whole window.
+    seconds = max((now - recent["since"]).total_seconds(), MIN_RATE_SPAN_S) if recent["n"] else 1.0
+    return Progress(embedded.count(), Paper.objects.visible().count(), recent["n"] / seconds)
 
 
 def current():
