@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema
 from dailypapers.search import api as search
 
 from . import queries
-from .hf_schemas import HfDailyEntry, HfPaper, HfSearchEntry
+from .hf_schemas import HfDailyEntry, HfPaperInfo, HfSearchEntry
 
 router = Router(tags=["Hugging Face compatible"])
 
@@ -68,10 +68,10 @@ def search_papers(request, params: Query[SearchParams]):
     return [search_entry(hit) for hit in hits]
 
 
-@router.get("/papers/{path:arxiv_id}", response=HfPaper, by_alias=True, exclude_none=True)
+@router.get("/papers/{path:arxiv_id}", response=HfPaperInfo, by_alias=True, exclude_none=True)
 def paper_info(request, arxiv_id: str):
     """One paper, flat, as ``huggingface_hub.HfApi.paper_info`` reads it; 404 when unknown."""
-    return flat_paper(queries.visible_paper(arxiv_id))
+    return paper_info_dict(queries.visible_paper(arxiv_id))
 
 
 def _page_url(request, number):
@@ -81,67 +81,97 @@ def _page_url(request, number):
 
 
 # -- serializers: Paper (loaded with for_cards) -> Hugging Face dicts ----------------------------------
+# Hugging Face leaves a key out when it has nothing for it (never null), and so do these: the
+# endpoints serialize with exclude_none, and empty strings and lists become None here.
 def flat_paper(paper):
+    """The ``paper`` object of a daily item (``/api/papers/{id}`` adds ``numComments``)."""
     submission = getattr(paper, "submission", None)
     return {
         "id": paper.arxiv_id,
-        "authors": [{"_id": str(link.pk), "name": link.name, "hidden": False} for link in paper.ordered_authors],
-        "publishedAt": _midnight(paper.published),
+        "authors": [_author(link) for link in paper.ordered_authors],
+        "publishedAt": paper.published_at or _midnight(paper.published),
         "submittedOnDailyAt": submission.submitted_at if submission else None,
-        "title": paper.title,
-        "submittedOnDailyBy": _user(submission),
-        "summary": paper.abstract,
+        "title": paper.title_as_sent or paper.title,
+        "submittedOnDailyBy": _daily_submitter(submission),
+        "summary": paper.abstract_as_sent or paper.abstract,
         "upvotes": paper.upvotes,
-        "numComments": paper.num_comments,
-        **_links(paper),
+        "discussionId": paper.discussion_id or None,
+        "projectPage": paper.project_page or None,
+        "githubRepo": paper.github_repo or None,
+        "githubRepoAddedBy": paper.github_repo_added_by or None,
+        "ai_summary": paper.ai_summary or None,
+        "ai_keywords": list(paper.keywords) or None,
+        "ai_summary_model": paper.ai_summary_model or None,
+        "githubStars": paper.github_stars,
         "organization": _organization(paper.organization),
+        "mediaUrls": list(paper.media_urls) or None,
     }
 
 
+def paper_info_dict(paper):
+    return flat_paper(paper) | {"numComments": paper.num_comments}
+
+
 def daily_entry(paper):
-    submission = getattr(paper, "submission", None)
+    inner = flat_paper(paper)
     return {
-        "paper": flat_paper(paper),
-        "publishedAt": submission.submitted_at if submission else None,
-        "title": paper.title,
-        "summary": paper.abstract,
+        "paper": inner,
+        "publishedAt": paper.arxiv_submitted_at or inner["publishedAt"],
+        "title": paper.listing_title or " ".join(inner["title"].split()),
+        "summary": inner["summary"],
+        "mediaUrls": inner["mediaUrls"],
+        "thumbnail": paper.thumbnail or None,
         "numComments": paper.num_comments,
-        "submittedBy": _user(submission),
-        "organization": _organization(paper.organization),
-        "upvotes": paper.upvotes,
-        **_links(paper),
+        "submittedBy": _listing_submitter(getattr(paper, "submission", None)),
+        "organization": inner["organization"],
+        "isAuthorParticipating": paper.is_author_participating,
     }
 
 
 def search_entry(hit):
     return daily_entry(hit.paper) | {
+        "upvoted": False,  # nobody is signed in on these reads
         "highlightedTitle": hit.highlighted_title,
         "highlightedSummary": hit.highlighted_summary,
     }
 
 
-def _links(paper):
-    return {
-        "projectPage": paper.project_page or None,
-        "githubRepo": paper.github_repo or None,
-        "githubStars": paper.github_stars,
-        "ai_keywords": list(paper.keywords) or None,
-    }
+def _author(link):
+    details = link.hf or {}
+    return {"_id": details.get("_id") or str(link.pk), "user": details.get("user"), "name": link.name,
+            "status": details.get("status"), "statusLastChangedAt": details.get("statusLastChangedAt"),
+            "hidden": False}
 
 
-def _user(submission):
-    if submission is None or not submission.submitter_display:
+def _daily_submitter(submission):
+    """``paper.submittedOnDailyBy``: Hugging Face's object as sent, else one made from what we know."""
+    if submission is None:
         return None
+    if submission.daily_submitter and not submission.submitter_id:
+        return submission.daily_submitter
     name = submission.submitter_display
-    fullname = str(submission.submitter) if submission.submitter_id else name
-    return {"user": name, "name": name, "fullname": fullname, "type": "user"}
+    if not name:
+        return None
+    return {"fullname": submission.submitter_fullname, "user": name, "type": "user", "name": name}
+
+
+def _listing_submitter(submission):
+    """The listing's ``submittedBy`` (Hugging Face sends ``name``, no ``user``, here)."""
+    if submission is None:
+        return None
+    if submission.submitter_profile and not submission.submitter_id:
+        return submission.submitter_profile
+    name = submission.submitter_display
+    if not name:
+        return None
+    return {"fullname": submission.submitter_fullname, "name": name, "type": "user"}
 
 
 def _organization(org):
     if org is None:
         return None
-    avatar = org.avatar_url or None
-    return {"_id": str(org.pk), "name": org.slug, "fullname": org.name, "avatar": avatar, "avatarUrl": avatar}
+    return {"_id": org.hf_id or str(org.pk), "name": org.hf_name or org.slug, "fullname": org.name,
+            "avatar": org.avatar_url or None}
 
 
 def _midnight(day):

@@ -101,26 +101,83 @@ def record_from_api_entry(entry, feed_day=None):
         raise RecordError("entry without a 'paper' object")
     paper = entry["paper"]
     submitted_at = parse_datetime(paper.get("submittedOnDailyAt") or entry.get("publishedAt"), "submittedOnDailyAt")
-    org = entry.get("organization") or paper.get("organization")
-    submitter = paper.get("submittedOnDailyBy") or {}
+    authors = [a for a in _dicts(paper.get("authors"), "authors") if not a.get("hidden") and a.get("name")]
+    daily_by, listed_by = _profile(paper.get("submittedOnDailyBy")), _profile(entry.get("submittedBy"))
+    title = paper.get("title") or entry.get("title") or ""
+    abstract = paper.get("summary") if paper.get("summary") is not None else entry.get("summary")
     return PaperRecord(
         arxiv_id=str(paper.get("id") or ""),
-        title=paper.get("title") or entry.get("title") or "",
-        abstract=paper.get("summary") if paper.get("summary") is not None else entry.get("summary"),
-        authors=[a["name"] for a in _dicts(paper.get("authors"), "authors") if not a.get("hidden") and a.get("name")],
+        title=title,
+        abstract=abstract,
+        authors=[a["name"] for a in authors],
+        author_details=[_author_details(a) for a in authors],
         published=parse_date(paper.get("publishedAt"), "publishedAt"),
+        published_at=parse_datetime(paper.get("publishedAt"), "publishedAt"),
+        arxiv_submitted_at=parse_datetime(entry.get("publishedAt"), "publishedAt"),
         hf_upvotes=paper.get("upvotes"),
         hf_comments=entry.get("numComments"),
         featured_on=feed_day or (calendar.hf_feed_day(submitted_at) if submitted_at else None),
         featured_at=submitted_at,
-        submitted_by=submitter.get("user") if isinstance(submitter, dict) else None,
-        organization=_org(org),
+        submitted_by=(daily_by or {}).get("user") or (listed_by or {}).get("name"),
+        submitter_profile=listed_by,
+        daily_submitter=daily_by,
+        organization=_org(entry.get("organization") or paper.get("organization")),
         github_repo=paper.get("githubRepo"),
         github_stars=paper.get("githubStars"),
+        github_repo_added_by=_str_or_none(paper.get("githubRepoAddedBy")),
         project_page=paper.get("projectPage"),
         keywords=_none_if_empty(_string_list(paper.get("ai_keywords"), "ai_keywords")),
+        ai_summary=_str_or_none(paper.get("ai_summary") or entry.get("ai_summary")),
+        ai_summary_model=_str_or_none(paper.get("ai_summary_model")),
+        title_as_sent=title,
+        listing_title=_str_or_none(entry.get("title")),
+        abstract_as_sent=abstract if isinstance(abstract, str) else None,
+        discussion_id=_str_or_none(paper.get("discussionId")),
+        thumbnail=_str_or_none(entry.get("thumbnail") or entry.get("mediaUrl")),
+        media_urls=_media(entry, paper),
+        is_author_participating=_bool_or_none(entry.get("isAuthorParticipating")),
         source=SOURCE,
     )
+
+
+# The keys of a user object, as an anonymous request gets them (2024's objects say ``id`` for ``_id``).
+PROFILE_KEYS = ("_id", "id", "avatarUrl", "fullname", "name", "user", "type", "isPro", "isHf", "isHfAdmin", "isMod",
+                "followerCount", "isUserFollowing")
+
+
+def _profile(user):
+    """A Hugging Face user object reduced to its account keys, or None."""
+    if not isinstance(user, dict) or not (user.get("user") or user.get("name")):
+        return None
+    return {key: user[key] for key in PROFILE_KEYS if key in user and _plain(user[key])}
+
+
+def _plain(value):
+    return value is None or isinstance(value, (str, bool, int))
+
+
+def _author_details(author):
+    details = {key: author[key] for key in ("_id", "status", "statusLastChangedAt") if isinstance(author.get(key), str)}
+    user = _profile(author.get("user"))
+    if user:
+        details["user"] = user
+    return details
+
+
+def _media(entry, paper):
+    """``mediaUrls`` (the listing's, else the paper's); ``[]`` when HF sent the key empty."""
+    for value in (entry.get("mediaUrls"), paper.get("mediaUrls")):
+        if isinstance(value, list):
+            return [v for v in value if isinstance(v, str)]
+    return None
+
+
+def _str_or_none(value):
+    return value if isinstance(value, str) else None
+
+
+def _bool_or_none(value):
+    return value if isinstance(value, bool) else None
 
 
 def _literal(text):
@@ -137,7 +194,8 @@ def _org(org):
     name = org.get("fullname") or org.get("name")
     if not name:
         return None
-    return OrgRecord(name=name, slug=org.get("name"), avatar_url=org.get("avatar"))
+    return OrgRecord(name=name, slug=org.get("name"), avatar_url=org.get("avatar"),
+                     hf_name=_str_or_none(org.get("name")), hf_id=_str_or_none(org.get("_id")))
 
 
 def _string_list(values, what):
