@@ -51,6 +51,9 @@ TEST_SETTINGS = {
     # `embed` in-process only: helper processes would open the site's database, not the test one
     # (search/tests/test_embed.py runs --processes 2 as subprocesses on the test database).
     "SEARCH_EMBED_PROCESSES": 1,
+    # Absolute links (emails, feeds, API URLs) name the site by SITE_URL, never by the request's Host
+    # (papers/siteurl.py): the test client's host. Tests of the fallback set it to "" themselves.
+    "SITE_URL": "http://testserver",
     "PASSWORD_HASHERS": [
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "django.contrib.auth.hashers.Argon2PasswordHasher",

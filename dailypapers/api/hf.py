@@ -11,6 +11,7 @@ from typing import Literal
 from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema
 
+from dailypapers.papers import siteurl
 from dailypapers.search import api as search
 
 from . import queries
@@ -77,7 +78,7 @@ def paper_info(request, arxiv_id: str):
 def _page_url(request, number):
     query = request.GET.copy()
     query["p"] = str(number)
-    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+    return siteurl.absolute(f"{request.path}?{query.urlencode()}")
 
 
 # -- serializers: Paper (loaded with for_cards) -> Hugging Face dicts ----------------------------------
