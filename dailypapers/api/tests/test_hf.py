@@ -76,6 +76,9 @@ def test_it_pages_with_p_and_a_link_header(client, corpus):
     {"date": "2026-02-30"}, {"date": "yesterday"}, {"date": "<script>"}, {"week": "2026-W60"},
     {"month": "2026-13"}, {"date": "2026-03-02", "month": "2026-03"}, {"limit": "0"}, {"limit": "101"},
     {"p": "-1"}, {"sort": "upvotes"}, {"submitter": "a b"},
+    # Issue #18: the calendar's far ends were 500s.
+    {"date": "9999-12-31"}, {"week": "9999-W52"}, {"month": "9999-12", "sort": "trending"},
+    {"date": "9999-12-31", "sort": "trending"}, {"week": "x" * 5000},
 ])
 def test_it_answers_400_with_the_hugging_face_error_shape(client, params):
     response = daily(client, **params)
