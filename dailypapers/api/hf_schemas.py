@@ -114,3 +114,19 @@ class HfSearchEntry(HfDailyEntry):
     upvoted: bool
     highlightedTitle: list[HfSpan]
     highlightedSummary: list[HfSpan]
+
+
+class HfError(Strict):
+    """Hugging Face's error body, which ``huggingface_hub`` puts into the exception it raises."""
+
+    error: str
+
+
+class HfRepos(Strict):
+    """``/api/arxiv/{id}/repos``: Hub repositories citing the paper (none here), and its code."""
+
+    models: list[dict]
+    datasets: list[dict]
+    spaces: list[dict]
+    githubRepo: str | None = Field(None, description="Beyond HF's shape: the paper's code repository")
+    githubStars: int | None = None

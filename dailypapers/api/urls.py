@@ -1,10 +1,16 @@
-"""``/api/…`` (included at the root by ``dailypapers/urls.py``, before the papers app) and
-``/papers/<id>.md``, the Markdown of a paper page that ``huggingface_hub.HfApi.read_paper`` reads."""
+"""``/api/…`` (included at the root by ``dailypapers/urls.py``, before the papers app),
+``/papers/<id>.md``, the Markdown of a paper page that ``huggingface_hub.HfApi.read_paper`` reads, and
+``/papers/<id>`` asked for with ``Accept: text/markdown``, which answers that Markdown too (as
+Hugging Face does); any other Accept gets the papers app's HTML page."""
 
 from functools import wraps
 
 from django.urls import path, re_path
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
+
+from dailypapers.papers import urls as paper_urls
+from dailypapers.papers import views as paper_views
 
 from .api import api
 from .errors import error_response
@@ -35,12 +41,24 @@ def _shaped_405(view):
     return wrapper
 
 
+def negotiated_paper(request, arxiv_id):
+    """The paper page, or its Markdown when the client prefers ``text/markdown`` to HTML."""
+    if request.method in ("GET", "HEAD") and request.get_preferred_type(PAGE_TYPES) == "text/markdown":
+        response = public_read(paper_markdown)(request, arxiv_id=arxiv_id)
+    else:
+        response = paper_views.paper_detail(request, arxiv_id=arxiv_id)
+    patch_vary_headers(response, ["Accept"])
+    return response
+
+
 @csrf_exempt  # answers every method with a 404 and changes nothing; a POST gets the API's 404 too
 def unknown(request, rest=""):
     return error_response(request, 404, "not_found", f"no such endpoint: {request.path}")
 
 
 _patterns, _app, _namespace = api.urls
+# HTML first: a browser's "*/*" (or no Accept at all) gets the page.
+PAGE_TYPES = ["text/html", "text/markdown"]
 
 urlpatterns = [
     path("api/", (_public(_patterns), _app, _namespace)),
@@ -49,4 +67,5 @@ urlpatterns = [
     re_path(r"^api/(?P<rest>[\s\S]*)$", public_read(unknown)),
     # Old-style ids have a slash (astro-ph/0601001.md).
     re_path(r"^papers/(?P<arxiv_id>.+)\.md$", public_read(paper_markdown), name="paper-markdown"),
+    re_path(rf"^papers/{paper_urls.ARXIV_PATH}$", negotiated_paper),
 ]
