@@ -48,7 +48,7 @@ def record_from_jsonl(obj):
     if not isinstance(obj, dict):
         raise RecordError(f"expected a JSON object, got {type(obj).__name__}")
     org = obj.get("organization")
-    return PaperRecord(
+    record = PaperRecord(
         arxiv_id=str(obj.get("arxiv_id") or ""),
         title=obj.get("title") or "",
         abstract=obj.get("abstract"),
@@ -70,6 +70,40 @@ def record_from_jsonl(obj):
         doi=obj.get("doi"),
         source=SOURCE,
     )
+    for name, value in _exported_extras(obj.get("hf"), org).items():
+        setattr(record, name, value)
+    if record.author_details is not None and len(record.author_details) != len(record.authors or []):
+        record.author_details = None  # a hand-edited byline: its names win, HF's details are dropped
+    return record
+
+
+EXTRA_TEXT = ("title_as_sent", "listing_title", "abstract_as_sent", "discussion_id", "thumbnail", "ai_summary",
+              "ai_summary_model", "github_repo_added_by")
+
+
+def _exported_extras(extras, org_name):
+    """The ``hf`` object of an exported line (``sources/export.py``): what HF sent beyond the JSONL columns."""
+    if not isinstance(extras, dict):
+        return {}
+    found = {name: extras[name] for name in EXTRA_TEXT if isinstance(extras.get(name), str)}
+    for name in ("published_at", "arxiv_submitted_at"):
+        found[name] = parse_datetime(extras.get(name), name)
+    if isinstance(extras.get("is_author_participating"), bool):
+        found["is_author_participating"] = extras["is_author_participating"]
+    if isinstance(extras.get("media_urls"), list):
+        found["media_urls"] = [url for url in extras["media_urls"] if isinstance(url, str)]
+    for name in ("submitter_profile", "daily_submitter"):
+        if isinstance(extras.get(name), dict):
+            found[name] = extras[name]
+    details = extras.get("author_details")
+    if isinstance(details, list) and all(isinstance(d, dict) for d in details):
+        found["author_details"] = details
+    org = extras.get("organization")
+    if isinstance(org, dict) and isinstance(org_name, str) and org_name.strip():
+        found["organization"] = OrgRecord(name=org_name, slug=org.get("slug") or org.get("hf_name"),
+                                          avatar_url=org.get("avatar_url"), hf_name=org.get("hf_name"),
+                                          hf_id=org.get("hf_id"))
+    return found
 
 
 def entries_of(payload):
