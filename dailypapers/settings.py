@@ -106,6 +106,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "dailypapers.ops.middleware.DatabaseUnavailableMiddleware",
+    "dailypapers.api.negotiation.PaperMarkdownMiddleware",
 ]
 
 ROOT_URLCONF = "dailypapers.urls"

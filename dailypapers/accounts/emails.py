@@ -1,8 +1,8 @@
 """All account and community email, one function per kind, three templates each under
 ``templates/accounts/email/``: ``<kind>_subject.txt``, ``<kind>.txt`` and ``<kind>.html``.
 
-Links in emails are absolute: ``SITE_URL`` when set, else the address of the request that caused
-the email (callers pass ``base_url``).
+Links in emails are absolute, on ``papers.siteurl.site_url()``: ``SITE_URL`` when set, else the first
+name in ``ALLOWED_HOSTS``, never the Host header of the request that caused the email.
 """
 
 import logging
@@ -17,11 +17,14 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from dailypapers.papers import siteurl
+
 from . import verification
 
 
-def base_url(request):
-    return settings.SITE_URL or request.build_absolute_uri("/").rstrip("/")
+def base_url(request=None):
+    """The site's address; ``request`` is accepted for callers' sake and never read (see above)."""
+    return siteurl.site_url()
 
 
 def _send(kind, to, context, headers=None):

@@ -1,13 +1,8 @@
 """Hugging Face's paper API shapes (``../shared/fixtures/hf_api/``), as strict pydantic models.
 
 Extra keys are refused, so a serializer that drifts from the documented shape fails loudly in tests.
-Where we hold nothing for a key (a thumbnail, a discussion id, a user's avatar) the key is left out,
-as Hugging Face itself leaves out what it does not have. Beyond Hugging Face's shape, and so that
-``huggingface_hub``'s ``PaperInfo`` keeps them (it reads these from the top level only):
-``githubRepo``, ``githubStars``, ``projectPage``, ``ai_keywords`` and ``upvotes`` sit at the top
-of daily and search items as well as inside ``paper``; ``numComments`` is in the flat paper
-(``/api/papers/{id}``); organizations carry ``avatarUrl`` beside ``avatar`` and users ``user``
-beside ``name``.
+Where we hold nothing for a key the key is left out, as Hugging Face itself leaves out what it does
+not have (it never sends null). Differences from the recorded answers are listed in docs/api.md.
 """
 
 import datetime as dt
@@ -29,61 +24,83 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+class HfUser(Strict):
+    """A Hugging Face user object. The listing's ``submittedBy`` names the user in ``name``; the paper's
+    ``submittedOnDailyBy`` and an author's ``user`` in ``user`` (which ``huggingface_hub`` reads)."""
+
+    oid: str | None = Field(None, alias="_id")
+    id: str | None = Field(None, description="The same id, as HF's 2024 objects named it")
+    avatarUrl: str | None = None
+    fullname: str
+    name: str | None = None
+    user: str | None = None
+    type: Literal["user"] = "user"
+    isPro: bool | None = None
+    isHf: bool | None = None
+    isHfAdmin: bool | None = None
+    isMod: bool | None = None
+    followerCount: int | None = None
+    isUserFollowing: bool | None = None
+
+
 class HfAuthor(Strict):
     id: str = Field(alias="_id")
+    user: HfUser | None = Field(None, description="The Hugging Face user who claimed this byline")
     name: str
+    status: str | None = Field(None, description="Claim status, e.g. claimed_verified")
+    statusLastChangedAt: str | None = None
     hidden: bool
-
-
-class HfUser(Strict):
-    user: str = Field(description="User name (Hugging Face's `submittedOnDailyBy` key; the client reads it)")
-    name: str
-    fullname: str
-    type: Literal["user"] = "user"
 
 
 class HfOrganization(Strict):
     id: str = Field(alias="_id")
-    name: str = Field(description="URL slug")
+    name: str = Field(description="Hugging Face's handle (our slug where HF sent none)")
     fullname: str
     avatar: str | None = None
-    avatarUrl: str | None = None
 
 
 class HfPaper(Strict):
-    """``/api/papers/{id}``, and the ``paper`` object of daily and search items."""
+    """The ``paper`` object of daily and search items."""
 
     id: str
     authors: list[HfAuthor]
-    publishedAt: HfDatetime | None = Field(None, description="arXiv v1 date (midnight UTC)")
+    publishedAt: HfDatetime | None = Field(None, description="HF's paper time (arXiv v1 date where none was sent)")
     submittedOnDailyAt: HfDatetime | None = None
     title: str
     submittedOnDailyBy: HfUser | None = None
     summary: str
     upvotes: int
-    numComments: int
+    discussionId: str | None = None
     projectPage: str | None = None
     githubRepo: str | None = None
-    githubStars: int | None = None
+    githubRepoAddedBy: str | None = None
+    ai_summary: str | None = None
     ai_keywords: list[str] | None = None
+    ai_summary_model: str | None = None
+    githubStars: int | None = None
     organization: HfOrganization | None = None
+    mediaUrls: list[str] | None = None
+
+
+class HfPaperInfo(HfPaper):
+    """``/api/papers/{id}``: the paper object flat, with its comment count."""
+
+    numComments: int
 
 
 class HfDailyEntry(Strict):
     """One item of ``/api/daily_papers``."""
 
     paper: HfPaper
-    publishedAt: HfDatetime | None = Field(None, description="When the paper was featured (submitted)")
+    publishedAt: HfDatetime | None = Field(None, description="The paper's arXiv time (huggingface_hub: submitted_at)")
     title: str
     summary: str
+    mediaUrls: list[str] | None = None
+    thumbnail: str | None = None
     numComments: int
     submittedBy: HfUser | None = None
     organization: HfOrganization | None = None
-    upvotes: int
-    projectPage: str | None = None
-    githubRepo: str | None = None
-    githubStars: int | None = None
-    ai_keywords: list[str] | None = None
+    isAuthorParticipating: bool | None = None
 
 
 class HfSpan(Strict):
@@ -94,5 +111,22 @@ class HfSpan(Strict):
 class HfSearchEntry(HfDailyEntry):
     """One item of ``/api/papers/search``."""
 
+    upvoted: bool
     highlightedTitle: list[HfSpan]
     highlightedSummary: list[HfSpan]
+
+
+class HfError(Strict):
+    """Hugging Face's error body, which ``huggingface_hub`` puts into the exception it raises."""
+
+    error: str
+
+
+class HfRepos(Strict):
+    """``/api/arxiv/{id}/repos``: Hub repositories citing the paper (none here), and its code."""
+
+    models: list[dict]
+    datasets: list[dict]
+    spaces: list[dict]
+    githubRepo: str | None = Field(None, description="Beyond HF's shape: the paper's code repository")
+    githubStars: int | None = None

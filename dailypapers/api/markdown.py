@@ -7,6 +7,8 @@ from urllib.parse import quote
 from django.http import HttpResponse
 from django.views.decorators.http import require_GET
 
+from dailypapers.papers import siteurl
+
 from .errors import ApiError, error_response
 from .queries import visible_paper
 
@@ -22,7 +24,7 @@ def paper_markdown(request, arxiv_id):
         paper = visible_paper(arxiv_id)
     except ApiError as exc:
         return error_response(request, exc.status, exc.code, exc.message)
-    text = render(paper, request.build_absolute_uri(paper.get_absolute_url()))
+    text = render(paper, siteurl.absolute(paper.get_absolute_url()))
     return HttpResponse(text, content_type="text/markdown; charset=utf-8")
 
 

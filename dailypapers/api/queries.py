@@ -50,9 +50,13 @@ def one_period(day=None, week=None, month=None):
         return None
     kind, key = given[0]
     try:
-        return periods.PARSERS[kind](key)
+        period = periods.PARSERS[kind](key)
+        period.end_datetime()  # the calendar's far ends have no closing instant a datetime can hold
     except periods.BadPeriod as exc:
         raise ApiError(400, "invalid_request", str(exc)) from None
+    except (ValueError, OverflowError):
+        raise ApiError(400, "invalid_request", f"{kind} {key!r} is outside the supported range of dates") from None
+    return period
 
 
 def submitted_by(name):

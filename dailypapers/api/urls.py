@@ -1,5 +1,6 @@
 """``/api/…`` (included at the root by ``dailypapers/urls.py``, before the papers app) and
-``/papers/<id>.md``, the Markdown of a paper page that ``huggingface_hub.HfApi.read_paper`` reads."""
+``/papers/<id>.md``, the Markdown of a paper page that ``huggingface_hub.HfApi.read_paper`` reads.
+``/papers/<id>`` asked for with ``Accept: text/markdown`` is ``negotiation.py``'s."""
 
 from functools import wraps
 

@@ -13,6 +13,7 @@ from ninja import Field, Path, Query, Router, Schema
 from pydantic import ConfigDict
 
 from dailypapers.lib import periods
+from dailypapers.papers import siteurl
 
 from . import cursors, queries
 from .v1_schemas import (
@@ -241,4 +242,4 @@ def _papers_url(request, **filters):
 
 
 def _absolute(request, path):
-    return request.build_absolute_uri(path)
+    return siteurl.absolute(path)

@@ -18,7 +18,7 @@ from ninja.responses import Status
 
 from dailypapers.accounts import emails, limits
 from dailypapers.accounts.api_auth import TokenAuth
-from dailypapers.papers import collections, comments, votes
+from dailypapers.papers import collections, comments, siteurl, votes
 from dailypapers.papers.models import Collection, Comment, Paper
 
 from . import queries, submissions
@@ -134,7 +134,7 @@ def _comment(request, comment, paper):
         "body_html": str(comment.html) if shown else "",
         "created_at": comment.created_at,
         "edited_at": comment.edited_at,
-        "url": request.build_absolute_uri(f"{paper.get_absolute_url()}#comment-{comment.pk}"),
+        "url": siteurl.absolute(f"{paper.get_absolute_url()}#comment-{comment.pk}"),
     }
 
 
@@ -172,7 +172,7 @@ def _saved(request, paper, collection, saved, changed):
     url = reverse("community:collection", args=[request.user.username, collection.slug])
     return {"paper": paper.arxiv_id, "saved": saved, "changed": changed, "collection": {
         "slug": collection.slug, "name": collection.name, "reading_list": collection.is_reading_list,
-        "public": collection.is_public, "url": request.build_absolute_uri(url)}}
+        "public": collection.is_public, "url": siteurl.absolute(url)}}
 
 
 # -- the web's checks ----------------------------------------------------------------------------------

@@ -15,7 +15,6 @@ messages was most of the sender's CPU time (measured).
 
 import email.policy
 import functools
-import os
 import re
 from collections import OrderedDict
 from email.utils import format_datetime, make_msgid, parseaddr
@@ -29,6 +28,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.text import Truncator
 
+from dailypapers.papers import siteurl
 from dailypapers.papers.models import Paper
 
 from . import clock, tokens
@@ -36,28 +36,18 @@ from . import clock, tokens
 LEAD_CHARS = 220
 AUTHORS_SHOWN = 3
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[])")
-# What `dailypapers serve` binds when BIND is unset (ops/management/commands/serve.py).
-SERVE_BIND = "127.0.0.1:8000"
 
 
 def site_url(request=None):
-    """The site's address for links in emails: SITE_URL; unset, the host of the request that caused
-    the email, else (the digest worker has no request) fallback_site_url()."""
-    if settings.SITE_URL:
-        return settings.SITE_URL
-    return request.build_absolute_uri("/").rstrip("/") if request is not None else fallback_site_url()
+    """The site's address for links in emails (``papers.siteurl``): SITE_URL, else the first name in
+    ALLOWED_HOSTS; ``request`` is never read, so a forged Host header cannot reach an email."""
+    return siteurl.site_url()
 
 
 def fallback_site_url():
-    """Where `dailypapers serve` (what `make run` starts) listens, from the same BIND it reads: right
-    for trying the site on this machine, wrong for anyone else, which is why send_digests will not
-    mail digests over SMTP without SITE_URL."""
-    host, _, port = os.environ.get("BIND", SERVE_BIND).rpartition(":")
-    if not port.isdigit():  # a unix socket: no address to link to
-        host, _, port = SERVE_BIND.rpartition(":")
-    if host in ("", "0.0.0.0", "[::]"):  # noqa: S104 (a bind address read, nothing bound)
-        host = "127.0.0.1"  # listening everywhere: this machine answers on loopback
-    return f"http://{host}:{port}"
+    """What links point at without SITE_URL: right for trying the site on this machine, wrong for
+    anyone else, which is why send_digests will not mail digests over SMTP without SITE_URL."""
+    return siteurl.site_url()
 
 
 def absolute(path, site=None):

@@ -8,7 +8,7 @@ as text, never as markup.
 """
 
 import datetime as dt
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -21,6 +21,7 @@ from django.utils.html import format_html
 
 from dailypapers.lib.text import clean_line, web_url
 from dailypapers.papers import collections as paper_collections
+from dailypapers.papers import siteurl
 from dailypapers.papers.models import Author, Collection, Organization, Paper, PaperAuthor, category_filter
 from dailypapers.search import api as search
 
@@ -31,11 +32,24 @@ LIST_ITEMS = 50
 
 
 class PaperFeed(Feed):
-    """Items are papers loaded with ``for_cards`` (authors, organization and submission in 2 queries)."""
+    """Items are papers loaded with ``for_cards`` (authors, organization and submission in 2 queries).
+
+    Links and GUIDs are on the site's own address (``papers.siteurl``), never the request's Host
+    header; titles and descriptions are one clean line (a control character in a URL, such as a
+    category ``%01``, would otherwise make the XML invalid)."""
 
     def __init__(self, feed_type=Rss201rev2Feed):
         super().__init__()
         self.feed_type = feed_type
+
+    def get_feed(self, obj, request):
+        return super().get_feed(obj, _OnSiteUrl(request))
+
+    def _get_dynamic_attr(self, attname, obj, default=None):
+        value = super()._get_dynamic_attr(attname, obj, default)
+        if attname in ("title", "description") and isinstance(value, str):
+            return clean_line(value)
+        return value
 
     def author_name(self):
         # Atom wants an author on the feed when an entry has none (a paper without author names).
@@ -58,7 +72,10 @@ class PaperFeed(Feed):
         return submission.submitted_at if submission else _midnight(paper.published)
 
     def item_updateddate(self, paper):
-        return _midnight(paper.updated) or self.item_pubdate(paper)
+        # The entry's own last change: when this paper's row last changed here (a new version, a
+        # synced count), never later than now and never before the entry was published.
+        published = self.item_pubdate(paper)
+        return max(paper.updated_at, published) if published else paper.updated_at
 
     def item_categories(self, paper):
         return paper.categories
@@ -194,6 +211,23 @@ class CollectionFeed(PaperFeed):
 
     def item_pubdate(self, paper):
         return paper.added_at
+
+
+class _OnSiteUrl:
+    """The request as the syndication framework sees it: its host and scheme are the site's."""
+
+    def __init__(self, request):
+        self._request = request
+        self._site = urlsplit(siteurl.site_url())
+
+    def __getattr__(self, name):
+        return getattr(self._request, name)
+
+    def get_host(self):
+        return self._site.netloc
+
+    def is_secure(self):
+        return self._site.scheme == "https"
 
 
 def _featured():

@@ -14,6 +14,9 @@ class Organization(models.Model):
     slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
     name = models.CharField(max_length=255)
     avatar_url = models.URLField(max_length=500, blank=True)
+    # Hugging Face's handle for it (``AlibabaTongyiLab``: case kept, unlike our slug) and its id.
+    hf_name = models.CharField(max_length=200, blank=True)
+    hf_id = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -50,8 +53,9 @@ class PaperQuerySet(models.QuerySet):
         return self.filter(hidden=False)
 
     def featured_between(self, first_day, last_day):
-        """Papers featured on a feed day in [first_day, last_day]."""
-        return self.visible().filter(submission__feed_day__range=(first_day, last_day))
+        """Papers featured on a feed day in [first_day, last_day], on their first day or listed again."""
+        again = FeedRepeat.objects.filter(feed_day__range=(first_day, last_day)).values("paper_id")
+        return self.visible().filter(Q(submission__feed_day__range=(first_day, last_day)) | Q(pk__in=again))
 
     def for_cards(self):
         """Papers with their organization, submission and every author link, in two queries whatever the
@@ -72,7 +76,9 @@ class PaperQuerySet(models.QuerySet):
             return qs.order_by("-trending", "-total_upvotes", "-arxiv_id")
         if sort == "newest":
             return qs.order_by("-submission__featured_ts", "-published", "-arxiv_id")
-        return qs.order_by("-total_upvotes", "-submission__featured_ts", "-arxiv_id")
+        # Hugging Face breaks ties in upvotes by the paper's arXiv time, newest first.
+        return qs.order_by("-total_upvotes", F("arxiv_submitted_at").desc(nulls_last=True),
+                           "-submission__featured_ts", "-arxiv_id")
 
 
 class Paper(models.Model):
@@ -103,6 +109,21 @@ class Paper(models.Model):
     hf_comments = models.PositiveIntegerField(default=0)
     local_comments = models.PositiveIntegerField(default=0)
     hidden = models.BooleanField(default=False, help_text="Hidden by a moderator")
+    # What Hugging Face sends beyond the arXiv metadata (docs/api.md, "What is stored"). Texts "as sent"
+    # keep HF's line breaks and are empty where they equal the cleaned title/abstract.
+    title_as_sent = models.TextField(blank=True)
+    listing_title = models.TextField(blank=True, help_text="HF's listing title, where it differs")
+    abstract_as_sent = models.TextField(blank=True)
+    published_at = models.DateTimeField(null=True, blank=True, help_text="HF's paper.publishedAt, exact")
+    arxiv_submitted_at = models.DateTimeField(null=True, blank=True, db_index=True,
+                                              help_text="The paper's arXiv time (HF's listing publishedAt)")
+    discussion_id = models.CharField(max_length=40, blank=True)
+    thumbnail = models.URLField(max_length=500, blank=True)
+    media_urls = models.JSONField(default=list, blank=True)
+    ai_summary = models.TextField(blank=True, help_text="Hugging Face's AI-generated one-line summary")
+    ai_summary_model = models.CharField(max_length=200, blank=True)
+    github_repo_added_by = models.CharField(max_length=40, blank=True)
+    is_author_participating = models.BooleanField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -172,6 +193,9 @@ class PaperAuthor(models.Model):
     position = models.PositiveSmallIntegerField()
     # The name as this paper writes it; the Author entry (shared by slug) keeps the first spelling seen.
     name = models.CharField(max_length=255)
+    # Hugging Face's view of this byline: ``_id``, claim ``status`` and ``statusLastChangedAt``, and
+    # the claiming ``user`` object, as sent.
+    hf = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["position"]
@@ -235,7 +259,7 @@ class SubmissionQuerySet(models.QuerySet):
 
 
 class Submission(models.Model):
-    """A paper featured on a feed day. A paper is featured at most once (its earliest day)."""
+    """A paper featured on a feed day: its first (earliest) one; FeedRepeat holds any later ones."""
 
     paper = models.OneToOneField(Paper, on_delete=models.CASCADE, related_name="submission")
     feed_day = models.DateField(db_index=True)
@@ -247,6 +271,10 @@ class Submission(models.Model):
     )
     # The Hugging Face user name for imported submissions.
     submitter_name = models.CharField(max_length=150, blank=True)
+    # Hugging Face's user objects for the submitter as sent (full name, avatar, ids, flags): the
+    # listing's ``submittedBy`` and the paper's ``submittedOnDailyBy``.
+    submitter_profile = models.JSONField(default=dict, blank=True)
+    daily_submitter = models.JSONField(default=dict, blank=True)
     source = models.CharField(max_length=20, default="local")
 
     objects = SubmissionQuerySet.as_manager()
@@ -266,6 +294,35 @@ class Submission(models.Model):
         if self.submitter_id:
             return self.submitter.get_username()
         return self.submitter_name
+
+    @property
+    def submitter_fullname(self):
+        """The submitter's full name: HF's ``fullname`` (``AK`` for akhaliq), else the user name."""
+        profile = self.submitter_profile or self.daily_submitter
+        if not self.submitter_id and profile.get("fullname"):
+            return profile["fullname"]
+        return str(self.submitter) if self.submitter_id else self.submitter_name
+
+    @property
+    def submitter_avatar_url(self):
+        if self.submitter_id:
+            return ""
+        return (self.submitter_profile or self.daily_submitter).get("avatarUrl") or ""
+
+
+class FeedRepeat(models.Model):
+    """A later feed day on which Hugging Face listed an already featured paper again: the paper shows
+    on that day's lists too (as on HF), while Submission keeps its first day."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="feed_repeats")
+    feed_day = models.DateField(db_index=True)
+
+    class Meta:
+        ordering = ["feed_day"]
+        constraints = [models.UniqueConstraint(fields=["paper", "feed_day"], name="unique_feed_repeat")]
+
+    def __str__(self):
+        return f"{self.paper_id} again on {self.feed_day}"
 
 
 class Upvote(models.Model):

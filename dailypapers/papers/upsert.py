@@ -8,9 +8,12 @@ the rest of its batch lands. Merge rules, where two sources or two snapshots dis
 - the current version only moves forward; every version seen is kept in PaperVersion;
 - the Hugging Face upvote count keeps the highest snapshot seen (it only grows, so a smaller one is
   an older snapshot);
-- a paper is featured once: an earlier feed day replaces a later one, never the reverse. A listing
-  on a later feed day is a repeat: only its upvote count is taken, the rest of the paper
-  is as its own feed day (or a non-feed source such as arXiv) describes it;
+- a paper's Submission is its earliest feed day: an earlier day replaces a later one (which becomes a
+  FeedRepeat), never the reverse. A listing on a later feed day is a repeat: the paper is listed on
+  that day too (FeedRepeat) and its upvote count is taken; the rest of the paper is as its own feed
+  day (or a non-feed source such as arXiv) describes it;
+- Hugging Face's extras (AI summary, media, exact times, user objects…) follow the plain-field rule,
+  so re-importing or re-syncing fills what an older import lacked;
 - organizations are identified by their display name (the JSONL format carries nothing else); an HF
   organization slug becomes the URL slug when it is free.
 """
@@ -21,11 +24,12 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 from django.db import DatabaseError, connection, transaction
+from django.db.models import Q
 
 from dailypapers.lib.text import slug_for
 
 from . import pagecache
-from .models import Author, Organization, Paper, PaperAuthor, PaperVersion, Submission
+from .models import Author, FeedRepeat, Organization, Paper, PaperAuthor, PaperVersion, Submission
 from .records import PaperRecord, RecordError
 
 log = logging.getLogger(__name__)
@@ -33,7 +37,10 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 500
 # Fields copied from a record when it knows them (not None) and they differ.
 PLAIN_FIELDS = ("title", "abstract", "published", "comment", "journal_ref", "doi", "github_repo",
-                "github_stars", "project_page", "keywords", "withdrawn", "hf_comments")
+                "github_stars", "project_page", "keywords", "withdrawn", "hf_comments",
+                "title_as_sent", "listing_title", "abstract_as_sent", "published_at", "arxiv_submitted_at",
+                "discussion_id", "thumbnail", "media_urls", "ai_summary", "ai_summary_model",
+                "github_repo_added_by", "is_author_participating")
 MAX_FIELDS = ("hf_upvotes",)
 
 
@@ -73,7 +80,7 @@ def upsert_papers(records, batch_size=BATCH_SIZE):
 # them (and never, inside the loading transaction): refresh its statistics past this many new papers.
 ANALYZE_AFTER_CREATED = 1000
 PAPER_TABLES = ("papers_paper", "papers_paperauthor", "papers_author", "papers_submission",
-                "papers_organization", "papers_paperversion")
+                "papers_organization", "papers_paperversion", "papers_feedrepeat")
 
 
 def refresh_statistics(result):
@@ -138,6 +145,8 @@ class _Batch:
         self.new_links = {}  # arxiv_id -> list of author names, for papers whose author list changed
         self.new_versions = {}  # arxiv_id -> {version: date}
         self.dirty_submissions = {}  # arxiv_id -> Submission to save
+        self.repeats = _repeats(self.papers.values())  # arxiv_id -> set of later feed days
+        self.new_repeats = set()  # (arxiv_id, feed_day)
         self.orgs = _OrgResolver([r.organization for r in self.records if r.organization])
 
     def apply(self):
@@ -171,7 +180,7 @@ class _Batch:
                 changed.add(name)
         if self._is_late_repeat(rec):
             self.dirty.setdefault(rec.arxiv_id, set()).update(changed)
-            return bool(changed)
+            return self._add_repeat(rec.arxiv_id, rec.featured_on) or bool(changed)
         for name in PLAIN_FIELDS:
             value = getattr(rec, name)
             if value is not None and getattr(paper, name) != value:
@@ -190,6 +199,13 @@ class _Batch:
     def _is_late_repeat(self, rec):
         current = self.submissions.get(rec.arxiv_id)
         return bool(rec.featured_on and current and rec.featured_on > current.feed_day)
+
+    def _add_repeat(self, arxiv_id, day):
+        if day in self.repeats.setdefault(arxiv_id, set()):
+            return False
+        self.repeats[arxiv_id].add(day)
+        self.new_repeats.add((arxiv_id, day))
+        return True
 
     def _merge_version(self, paper, rec):
         changed = set()
@@ -222,12 +238,20 @@ class _Batch:
         return {"organization"}
 
     def _merge_authors(self, rec):
+        """A byline is rewritten when its names change, or when HF's details of it do (a claim). A
+        source without details (arXiv) keeps those stored for the same names."""
         if rec.authors is None:
             return False
-        if rec.authors == self.author_names[rec.arxiv_id]:
+        stored = self.author_names[rec.arxiv_id]
+        names = [name for name, _ in stored]
+        details = rec.author_details
+        if details is None:
+            details = [d for _, d in stored] if rec.authors == names else [{} for _ in rec.authors]
+        wanted = list(zip(rec.authors, details, strict=True))
+        if wanted == stored:
             return False
-        self.author_names[rec.arxiv_id] = rec.authors
-        self.new_links[rec.arxiv_id] = rec.authors
+        self.author_names[rec.arxiv_id] = wanted
+        self.new_links[rec.arxiv_id] = wanted
         return True
 
     def _merge_versions(self, rec):
@@ -251,12 +275,23 @@ class _Batch:
         if current is None:
             current = Submission(feed_day=rec.featured_on, submitted_at=at, featured_ts=int(at.timestamp()),
                                  submitter_name=rec.submitted_by or "", source=rec.source or "import")
+            _merge_profiles(current, rec)
         elif rec.featured_on < current.feed_day:
+            self._add_repeat(rec.arxiv_id, current.feed_day)
             current.feed_day, current.submitted_at = rec.featured_on, at
             current.featured_ts = int(at.timestamp())
             current.submitter_name = rec.submitted_by or current.submitter_name
-        elif rec.featured_on == current.feed_day and rec.submitted_by and not current.submitter_name:
-            current.submitter_name = rec.submitted_by
+            _merge_profiles(current, rec)
+        elif rec.featured_on == current.feed_day:
+            changed = _merge_profiles(current, rec)
+            if rec.submitted_by and not current.submitter_name:
+                current.submitter_name = rec.submitted_by
+                changed = True
+            if rec.featured_at and rec.featured_at != current.submitted_at:
+                current.submitted_at, current.featured_ts = rec.featured_at, int(rec.featured_at.timestamp())
+                changed = True
+            if not changed:
+                return False
         else:
             return False
         self.submissions[rec.arxiv_id] = current
@@ -277,22 +312,24 @@ class _Batch:
         self._write_authors()
         self._write_versions()
         self._write_submissions()
+        FeedRepeat.objects.bulk_create([FeedRepeat(paper=self.papers[a], feed_day=day) for a, day in self.new_repeats],
+                                       ignore_conflicts=True)
         touched = [self.papers[a].pk for a in {*self.new_ids, *self.dirty, *self.new_links, *self.new_versions,
-                                                *self.dirty_submissions}]
+                                                *self.dirty_submissions, *(a for a, _ in self.new_repeats)}]
         if touched:
             transaction.on_commit(lambda: pagecache.bump_papers(touched))
 
     def _write_authors(self):
         if not self.new_links:
             return
-        authors = _get_or_create_authors(name for names in self.new_links.values() for name in names)
+        authors = _get_or_create_authors(name for links in self.new_links.values() for name, _ in links)
         papers = [self.papers[i] for i in self.new_links]
         PaperAuthor.objects.filter(paper__in=[p for p in papers if p.arxiv_id not in self.new_ids]).delete()
         PaperAuthor.objects.bulk_create(
             PaperAuthor(paper=self.papers[arxiv_id], author=authors[slug_for(name)], position=position,
-                        name=name[:255])
-            for arxiv_id, names in self.new_links.items()
-            for position, name in enumerate(names)
+                        name=name[:255], hf=details)
+            for arxiv_id, links in self.new_links.items()
+            for position, (name, details) in enumerate(links)
         )
 
     def _write_versions(self):
@@ -321,22 +358,47 @@ class _Batch:
 
 
 class _OrgResolver:
-    """Finds or creates Organizations by name, in one query for a whole batch."""
+    """Finds or creates Organizations, in one query for a whole batch: by Hugging Face id where the
+    record has one (two HF organizations may share a display name), else by display name."""
 
     def __init__(self, org_records):
         names = {o.name for o in org_records}
-        self.by_name = {org.name: org for org in Organization.objects.filter(name__in=names)} if names else {}
+        hf_ids = {o.hf_id for o in org_records if o.hf_id}
+        found = Organization.objects.filter(Q(name__in=names) | Q(hf_id__in=hf_ids)).order_by("pk") if names else []
+        self.by_hf_id, self.by_name = {}, {}
+        for org in found:
+            self._remember(org)
+
+    def _remember(self, org):
+        if org.hf_id:
+            self.by_hf_id[org.hf_id] = org
+        self.by_name.setdefault(org.name, org)
 
     def get(self, rec):
-        org = self.by_name.get(rec.name)
+        org = self._find(rec)
         if org is None:
-            org = Organization.objects.create(slug=_free_org_slug(rec), name=rec.name,
-                                              avatar_url=rec.avatar_url or "")
-            self.by_name[rec.name] = org
-        elif rec.avatar_url and not org.avatar_url:
-            org.avatar_url = rec.avatar_url
-            org.save(update_fields=["avatar_url"])
+            org = Organization.objects.create(slug=_free_org_slug(rec), name=rec.name, avatar_url=rec.avatar_url or "",
+                                              hf_name=rec.hf_name or "", hf_id=rec.hf_id or "")
+            self._remember(org)
+            return org
+        # Hugging Face's newest word on its name, handle, id and avatar wins; a source without them
+        # changes nothing (the name only moves with an HF id, which says it is the same organization).
+        fields = ("name", "avatar_url", "hf_name", "hf_id") if rec.hf_id else ("avatar_url", "hf_name", "hf_id")
+        changed = [name for name in fields if getattr(rec, name) and getattr(rec, name) != getattr(org, name)]
+        for name in changed:
+            setattr(org, name, getattr(rec, name))
+        if changed:
+            org.save(update_fields=changed)
+            self._remember(org)
         return org
+
+    def _find(self, rec):
+        if rec.hf_id and rec.hf_id in self.by_hf_id:
+            return self.by_hf_id[rec.hf_id]
+        named = self.by_name.get(rec.name)
+        if named is not None and rec.hf_id and named.hf_id and named.hf_id != rec.hf_id:
+            return None  # the same display name, another Hugging Face organization
+        return named
 
 
 def _free_org_slug(rec):
@@ -366,13 +428,33 @@ def _get_or_create_authors(names):
     return found
 
 
+def _merge_profiles(submission, rec):
+    """Take the record's Hugging Face user objects (a newer snapshot) where it has them."""
+    changed = False
+    for name in ("submitter_profile", "daily_submitter"):
+        value = getattr(rec, name)
+        if value and value != getattr(submission, name):
+            setattr(submission, name, value)
+            changed = True
+    return changed
+
+
 def _author_names(papers):
+    """arxiv_id -> [(name, HF details)] in byline order."""
     names = {p.arxiv_id: [] for p in papers}
     by_pk = {p.pk: p.arxiv_id for p in papers}
     links = PaperAuthor.objects.filter(paper__in=by_pk).order_by("paper_id", "position")
-    for paper_id, name in links.values_list("paper_id", "name"):
-        names[by_pk[paper_id]].append(name)
+    for paper_id, name, details in links.values_list("paper_id", "name", "hf"):
+        names[by_pk[paper_id]].append((name, details))
     return names
+
+
+def _repeats(papers):
+    by_pk = {p.pk: p.arxiv_id for p in papers}
+    found = {}
+    for paper_id, day in FeedRepeat.objects.filter(paper__in=by_pk).values_list("paper_id", "feed_day"):
+        found.setdefault(by_pk[paper_id], set()).add(day)
+    return found
 
 
 def _versions(papers):

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_safe
 from dailypapers.lib import arxiv_ids, calendar, periods
 from dailypapers.search.api import similar_papers
 
-from . import cards, pagecache, social
+from . import cards, pagecache, siteurl, social
 from .models import Author, Organization, Paper, PaperAuthor, Submission
 
 SORTS = {"upvotes": "Most upvoted", "trending": "Trending", "newest": "Newest"}
@@ -121,7 +121,7 @@ def _feed(request, period, is_latest=False, default_sort=DEFAULT_SORT):
         "is_latest": is_latest,
         "nav": _navigation(period),
         **({} if page.paginator.count else {**_empty_period(period), **_backfill_status()}),
-        "canonical_url": request.build_absolute_uri(_period_url(period)),
+        "canonical_url": siteurl.absolute(_period_url(period)),
     }
     return render(request, "papers/feed.html", context)
 

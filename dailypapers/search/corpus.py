@@ -8,7 +8,7 @@ from .keyword import IndexRow
 
 CHUNK = 2000
 _FIELDS = ("pk", "title", "abstract", "category_codes", "published", "github_repo",
-           "organization__name", "organization__slug", "submission__feed_day")
+           "organization__name", "organization__slug", "submission__feed_day", "ai_summary", "keywords")
 
 
 def rows(papers=None):
@@ -34,7 +34,7 @@ def _authors(pks):
 
 
 def _row(values, authors):
-    pk, title, abstract, codes, published, github, org_name, org_slug, feed_day = values
+    pk, title, abstract, codes, published, github, org_name, org_slug, feed_day, summary, keywords = values
     return IndexRow(pk=pk, title=title, abstract=abstract, authors=authors, categories=codes.split(),
                     org_name=org_name or "", org_slug=org_slug or "", published=published,
-                    featured=feed_day, has_code=bool(github))
+                    featured=feed_day, has_code=bool(github), summary=summary or "", keywords=list(keywords or []))

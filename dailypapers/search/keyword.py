@@ -87,6 +87,9 @@ class IndexRow:
     published: dt.date | None = None
     featured: dt.date | None = None
     has_code: bool = False
+    # Hugging Face's AI summary and keywords: matched as more abstract text, never shown as a snippet.
+    summary: str = ""
+    keywords: list[str] = field(default_factory=list)
 
 
 def days(day):
@@ -98,6 +101,8 @@ def _document(row):
     doc.add_unsigned("pk", row.pk)
     doc.add_text("title", row.title)
     doc.add_text("abstract", row.abstract or "")
+    for text in filter(None, [row.summary, *row.keywords]):
+        doc.add_text("abstract", text)
     for name in row.authors:
         doc.add_text("authors", name)
     for code in row.categories:

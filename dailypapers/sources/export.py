@@ -55,7 +55,34 @@ def paper_row(paper):
         "comment": paper.comment or None,
         "journal_ref": paper.journal_ref or None,
         "doi": paper.doi or None,
+        "hf": hf_extras(paper, submission),
     }
+
+
+def hf_extras(paper, submission):
+    """What Hugging Face sent beyond the columns above (``hf.record_from_jsonl`` reads it back), or None."""
+    extras = {
+        "title_as_sent": paper.title_as_sent, "listing_title": paper.listing_title,
+        "abstract_as_sent": paper.abstract_as_sent,
+        "published_at": _iso_z(paper.published_at) if paper.published_at else None,
+        "arxiv_submitted_at": _iso_z(paper.arxiv_submitted_at) if paper.arxiv_submitted_at else None,
+        "discussion_id": paper.discussion_id, "thumbnail": paper.thumbnail, "media_urls": paper.media_urls,
+        "ai_summary": paper.ai_summary, "ai_summary_model": paper.ai_summary_model,
+        "github_repo_added_by": paper.github_repo_added_by, "is_author_participating": paper.is_author_participating,
+        "author_details": [link.hf for link in paper.ordered_authors] if any(
+            link.hf for link in paper.ordered_authors) else None,
+        "submitter_profile": submission.submitter_profile if submission else None,
+        "daily_submitter": submission.daily_submitter if submission else None,
+        "organization": _org_extras(paper.organization),
+    }
+    extras = {key: value for key, value in extras.items() if value not in (None, "", [], {})}
+    return extras or None
+
+
+def _org_extras(org):
+    if org is None or not (org.hf_id or org.hf_name):
+        return None
+    return {"hf_id": org.hf_id, "hf_name": org.hf_name, "slug": org.slug, "avatar_url": org.avatar_url}
 
 
 def _iso_z(moment):

@@ -76,6 +76,9 @@ def test_it_pages_with_p_and_a_link_header(client, corpus):
     {"date": "2026-02-30"}, {"date": "yesterday"}, {"date": "<script>"}, {"week": "2026-W60"},
     {"month": "2026-13"}, {"date": "2026-03-02", "month": "2026-03"}, {"limit": "0"}, {"limit": "101"},
     {"p": "-1"}, {"sort": "upvotes"}, {"submitter": "a b"},
+    # Issue #18: the calendar's far ends were 500s.
+    {"date": "9999-12-31"}, {"week": "9999-W52"}, {"month": "9999-12", "sort": "trending"},
+    {"date": "9999-12-31", "sort": "trending"}, {"week": "x" * 5000},
 ])
 def test_it_answers_400_with_the_hugging_face_error_shape(client, params):
     response = daily(client, **params)
@@ -84,45 +87,48 @@ def test_it_answers_400_with_the_hugging_face_error_shape(client, params):
     assert list(body) == ["error"] and isinstance(body["error"], str) and body["error"]
 
 
-def test_a_daily_entry_has_every_field_hugging_face_sends_and_the_top_level_extras(client, corpus):
+def test_a_daily_entry_has_hugging_faces_keys_and_no_others(client, corpus):
     entry = daily(client, date="2026-03-02").json()[0]
     org = {"_id": str(corpus["2603.00001"].organization_id), "name": "lantern", "fullname": "Lantern Lab",
-           "avatar": "https://example.org/lantern.png", "avatarUrl": "https://example.org/lantern.png"}
+           "avatar": "https://example.org/lantern.png"}
     links = {"projectPage": "https://lanterns.example.org", "githubRepo": "https://github.com/alice/lanterns",
              "githubStars": 1234, "ai_keywords": ["light routing", "lanterns"]}
-    user = {"user": "dana", "name": "dana", "fullname": "dana", "type": "user"}
     authors = [{"_id": str(link.pk), "name": link.name, "hidden": False}
                for link in corpus["2603.00001"].ordered_authors]
     assert entry == {
         "paper": {
             "id": "2603.00001", "authors": authors, "publishedAt": "2026-03-01T00:00:00.000Z",
             "submittedOnDailyAt": "2026-03-02T04:00:00.000Z", "title": "Paper number 1",
-            "submittedOnDailyBy": user, "summary": "Abstract of paper 1.", "upvotes": 52, "numComments": 3,
-            **links, "organization": org,
+            "submittedOnDailyBy": {"user": "dana", "name": "dana", "fullname": "dana", "type": "user"},
+            "summary": "Abstract of paper 1.", "upvotes": 52, **links, "organization": org,
         },
-        "publishedAt": "2026-03-02T04:00:00.000Z", "title": "Paper number 1", "summary": "Abstract of paper 1.",
-        "numComments": 3, "submittedBy": user, "organization": org, "upvotes": 52, **links,
+        # Without an arXiv time of its own, the listing's publishedAt is the paper's date.
+        "publishedAt": "2026-03-01T00:00:00.000Z", "title": "Paper number 1", "summary": "Abstract of paper 1.",
+        "numComments": 3, "submittedBy": {"name": "dana", "fullname": "dana", "type": "user"}, "organization": org,
     }
 
 
 def test_keys_without_a_value_are_left_out_as_hugging_face_does(client, corpus):
     entry = daily(client, date="2026-03-02").json()[1]
     assert entry["paper"]["title"] == HOSTILE  # JSON carries the text as it is; escaping is the page's job
-    for key in ("organization", "githubRepo", "githubStars", "projectPage", "submittedBy", "ai_keywords"):
+    for key in ("organization", "githubRepo", "githubStars", "projectPage", "submittedBy", "ai_keywords",
+                "thumbnail", "mediaUrls", "ai_summary", "discussionId", "isAuthorParticipating"):
         assert key not in entry and key not in entry["paper"], key
-    assert entry["upvotes"] == 0
+    assert entry["paper"]["upvotes"] == 0
 
 
 def test_a_local_submitter_is_named_by_user_name(client, corpus, alice):
     alice.display_name = "Alice Q."
     alice.save()
     entry = daily(client, date="2026-03-03", sort="publishedAt").json()[0]
-    assert entry["submittedBy"] == {"user": "alice", "name": "alice", "fullname": "Alice Q.", "type": "user"}
+    assert entry["submittedBy"] == {"name": "alice", "fullname": "Alice Q.", "type": "user"}
+    assert entry["paper"]["submittedOnDailyBy"] == {"user": "alice", "name": "alice", "fullname": "Alice Q.",
+                                                    "type": "user"}
 
 
 def test_paper_info_is_the_flat_paper(client, corpus):
     body = client.get("/api/papers/2603.00001").json()
-    assert body == daily(client, date="2026-03-02").json()[0]["paper"]
+    assert body == daily(client, date="2026-03-02").json()[0]["paper"] | {"numComments": 3}
     assert client.get("/api/papers/2603.00001v3").json()["id"] == "2603.00001"
     assert client.get("/api/papers/astro-ph/0601001").json()["title"] == "An old-style paper"
     never = client.get("/api/papers/2603.00007").json()
@@ -146,28 +152,17 @@ def test_daily_papers_runs_a_constant_number_of_queries(client):
 
 
 @pytest.mark.shared
-def test_our_answer_for_a_recorded_day_matches_the_recording(client, shared_dir):
-    """Import Hugging Face's recorded 2026-08-21 and serve it back: every key we carry must match."""
+def test_our_answer_for_a_recorded_day_is_the_recording(client, shared_dir):
+    """Import Hugging Face's recorded 2026-08-21 and serve it back: the same JSON, value for value and in
+    the same order (test_hf_replay.py does this for all 580 recorded days)."""
     recording = shared_dir / "fixtures" / "hf_api" / "daily_papers_2026-08-21_full.json"
     call_command("import", str(recording), "--no-progress", stdout=io.StringIO(), stderr=io.StringIO())
-    theirs = json.loads(recording.read_text())
-    ours = daily(client, date="2026-08-21").json()
+    ours, theirs = daily(client, date="2026-08-21", limit=100).json(), json.loads(recording.read_text())
     assert [e["paper"]["id"] for e in ours] == [e["paper"]["id"] for e in theirs]
     for mine, real in zip(ours, theirs, strict=True):
-        assert_same_paper(mine["paper"], real["paper"])
-        assert mine["numComments"] == real["numComments"]
-        # The importer folds runs of white space in names (lib/text.clean_line).
-        assert mine["organization"]["fullname"] == clean_line(real["organization"]["fullname"])
-        assert mine["organization"]["avatar"] == real["organization"]["avatar"]
-        assert mine["publishedAt"] == real["paper"]["submittedOnDailyAt"]
-
-
-def assert_same_paper(mine, real):
-    for key in ("id", "title", "summary", "upvotes", "submittedOnDailyAt", "githubRepo", "githubStars",
-                "projectPage", "ai_keywords"):
-        assert mine.get(key) == real.get(key), key
-    assert [a["name"] for a in mine["authors"]] == [a["name"] for a in real["authors"] if not a["hidden"]]
-    assert mine["publishedAt"][:10] == real["publishedAt"][:10]
-    assert mine["submittedOnDailyBy"]["user"] == real["submittedOnDailyBy"]["user"]
-    # Our organization slug is Hugging Face's name, lower-cased as every URL slug here.
-    assert mine["organization"]["name"] == real["organization"]["name"].lower()
+        # The one documented difference of this day: organization names have their white space folded.
+        for org in (real.get("organization"), real["paper"].get("organization")):
+            if org:
+                org["fullname"] = clean_line(org["fullname"])
+        assert mine["paper"] == real["paper"], mine["paper"]["id"]
+        assert mine == real, mine["paper"]["id"]

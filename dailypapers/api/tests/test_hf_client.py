@@ -2,7 +2,9 @@
 parses into ``PaperInfo`` (see ``PaperInfo.__init__`` in its ``hf_api.py``) must come back typed and
 equal to the database's values."""
 
+import copy
 import datetime as dt
+import io
 
 import pytest
 from huggingface_hub import HfApi, close_session
@@ -36,8 +38,11 @@ def midnight(day):
     return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
 
 
-def assert_matches_db(info, paper):
-    """Every attribute PaperInfo sets from a daily item or a flat paper, against the database."""
+def assert_matches_db(info, paper, listing=True):
+    """Every attribute PaperInfo sets, against the database, read as the client reads Hugging Face's
+    shapes: from a listing (daily or search item) it takes ``ai_keywords``, the links and the stars from
+    the top level, where Hugging Face sends none, and names the submitter from ``submittedBy``, which
+    carries ``name`` (not the ``user`` the client reads); from ``/api/papers/{id}`` it gets them all."""
     submission = getattr(paper, "submission", None)
     assert info.id == paper.arxiv_id
     assert [a.name for a in info.authors or []] == [link.name for link in paper.ordered_authors]
@@ -45,20 +50,28 @@ def assert_matches_db(info, paper):
     assert info.published_at == (midnight(paper.published) if paper.published else None)
     assert info.title == paper.title
     assert info.summary == paper.abstract
-    assert info.upvotes == paper.upvotes and isinstance(info.upvotes, int)
-    assert info.comments == paper.num_comments and isinstance(info.comments, int)
-    assert info.submitted_at == (submission.submitted_at if submission else None)
-    assert (info.submitted_by.username if info.submitted_by else None) == (
-        submission.submitter_display if submission and submission.submitter_display else None)
-    assert info.ai_keywords == (paper.keywords or None)
-    assert info.project_page == (paper.project_page or None)
-    assert info.github_repo == (paper.github_repo or None)
-    assert info.github_stars == paper.github_stars
+    # The client reads a listing's upvotes as ``paper.upvotes or upvotes``: 0 falls through to the top
+    # level, where Hugging Face sends none.
+    assert info.upvotes == (paper.upvotes or None if listing else paper.upvotes)
+    submitted = submission.submitter_display if submission and submission.submitter_display else None
+    if listing:
+        assert info.submitted_at == info.published_at  # the listing's publishedAt: no arXiv time here
+        assert (info.submitted_by.username, info.submitted_by.fullname) == ("", submitted) if submitted else (
+            info.submitted_by is None)
+        assert (info.ai_keywords, info.project_page, info.github_repo, info.github_stars) == (None,) * 4
+    else:
+        assert info.comments == paper.num_comments and isinstance(info.comments, int)
+        assert info.submitted_at == (submission.submitted_at if submission else None)
+        assert (info.submitted_by.username if info.submitted_by else None) == submitted
+        assert info.ai_keywords == (paper.keywords or None)
+        assert info.project_page == (paper.project_page or None)
+        assert info.github_repo == (paper.github_repo or None)
+        assert info.github_stars == paper.github_stars
     if paper.organization is None:
         assert info.organization is None
     else:
-        assert (info.organization.name, info.organization.fullname, info.organization.avatar_url) == (
-            paper.organization.slug, paper.organization.name, paper.organization.avatar_url)
+        assert (info.organization.name, info.organization.fullname) == (paper.organization.slug,
+                                                                        paper.organization.name)
 
 
 def test_list_daily_papers_with_each_parameter(hf, corpus):
@@ -82,7 +95,7 @@ def test_list_daily_papers_with_each_parameter(hf, corpus):
 
 def test_paper_info_and_read_paper(hf, corpus):
     for arxiv_id in ["2603.00001", "2603.00002", "2603.00003", "2603.00007", "astro-ph/0601001"]:
-        assert_matches_db(hf.paper_info(arxiv_id), from_db(arxiv_id))
+        assert_matches_db(hf.paper_info(arxiv_id), from_db(arxiv_id), listing=False)
     text = hf.read_paper("2603.00001")
     assert text.startswith("# Paper number 1\n") and "Abstract of paper 1." in text
     with pytest.raises(HfHubHTTPError) as not_found:
@@ -118,3 +131,56 @@ def test_a_malformed_date_raises_the_clients_http_error(hf, corpus):
         list(hf.list_daily_papers(date="2026-02-30"))
     assert bad.value.response.status_code == 400
     assert "not a date" in str(bad.value)
+
+
+CLIENT_ATTRIBUTES = ("id", "published_at", "title", "summary", "upvotes", "discussion_id", "comments",
+                     "submitted_at", "ai_summary", "ai_keywords", "project_page", "github_repo", "github_stars")
+
+
+def client_view(info):
+    """What PaperInfo holds, as plain values: its attributes, authors, submitter and organization."""
+    return {
+        **{name: getattr(info, name) for name in CLIENT_ATTRIBUTES},
+        "authors": [(a.name, a.user and (a.user.username, a.user.fullname, a.user.avatar_url), a.status,
+                     a.status_last_changed_at, a.hidden) for a in info.authors or []],
+        "submitted_by": info.submitted_by and (info.submitted_by.username, info.submitted_by.fullname,
+                                               info.submitted_by.avatar_url, info.submitted_by.is_pro),
+        "organization": info.organization and (info.organization.name, info.organization.fullname,
+                                               info.organization.avatar_url),
+    }
+
+
+@pytest.fixture
+def recorded_day(shared_dir, tmp_path):
+    """2026-03-16 as Hugging Face answered it (from the shared archive), imported into the site."""
+    import json
+    import tarfile
+
+    from django.core.management import call_command
+
+    with tarfile.open(shared_dir / "data" / "hf-daily-papers-api.tar.gz") as archive:
+        body = archive.extractfile("hf-daily-papers-api/2026-03-16.json").read()
+    path = tmp_path / "2026-03-16.json"
+    path.write_bytes(body)
+    call_command("import", str(path), "--no-progress", stdout=io.StringIO(), stderr=io.StringIO())
+    return json.loads(body)
+
+
+@pytest.mark.shared
+def test_the_client_reads_hugging_faces_values_from_us(hf, recorded_day):
+    """What the client makes of Hugging Face's recorded answer is what it makes of ours: every field it
+    parses, the submitter's full name ("AK" for akhaliq) included."""
+    from huggingface_hub.hf_api import PaperInfo
+
+    ours = list(hf.list_daily_papers(date="2026-03-16", limit=100))
+    theirs = [PaperInfo(**copy.deepcopy(entry)) for entry in recorded_day]  # it pops what it reads
+    assert [info.id for info in ours] == [info.id for info in theirs]
+    for mine, real in zip(ours, theirs, strict=True):
+        assert client_view(mine) == client_view(real), real.id
+    by_ak = [entry for entry in recorded_day if entry["submittedBy"]["fullname"] == "AK"]
+    assert by_ak, "the recorded day has papers submitted by akhaliq"
+    flat = hf.paper_info(by_ak[0]["paper"]["id"])
+    assert (flat.submitted_by.username, flat.submitted_by.fullname) == ("akhaliq", "AK")
+    assert flat.submitted_by.avatar_url == by_ak[0]["paper"]["submittedOnDailyBy"]["avatarUrl"]
+    assert client_view(flat) | {"comments": None, "submitted_at": None} == client_view(
+        PaperInfo(**copy.deepcopy(by_ak[0]["paper"]))) | {"comments": None, "submitted_at": None}

@@ -53,6 +53,7 @@ def test_it_answers_hugging_faces_search_items(client, zorblax):
 def test_an_item_is_the_daily_item_plus_highlights(client, zorblax):
     item = next(i for i in search(client, q="zorblax").json() if i["paper"]["id"] == "2603.00032")
     highlights = {k: item.pop(k) for k in ("highlightedTitle", "highlightedSummary")}
+    assert item.pop("upvoted") is False
     daily = client.get("/api/daily_papers", {"date": "2026-03-02"}).json()
     assert item == next(e for e in daily if e["paper"]["id"] == "2603.00032")
     assert "".join(s["text"] for s in highlights["highlightedTitle"]) == f"Zorblax and {HOSTILE}"

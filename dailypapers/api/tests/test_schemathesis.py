@@ -1,5 +1,6 @@
-"""schemathesis against ``/api/v1``'s OpenAPI: generated requests (valid and not) to every operation;
-no 5xx, and every response — errors included — matches the schema documented for it.
+"""schemathesis against the API's OpenAPI, ``/api/v1`` and the Hugging Face-compatible routes:
+generated requests (valid and not) to every operation; no 5xx, and every response — errors
+included — matches the schema documented for it.
 
 Every operation is called without a token (a write then answers 401, as documented); the writes (and
 the comments list beside them) again with a live token, half of them on a paper that exists so that
@@ -29,7 +30,7 @@ EXAMPLES_PER_OPERATION = 30
 # Parameters a pattern cannot fully describe: a cursor must be one we signed, a day must exist
 # (2026-02-30 fits the pattern). A well-formed but wrong value is a 400, so for requests carrying one
 # "schema-valid data is accepted" does not hold; every other check still runs on them.
-SEMANTIC_PARAMS = {"cursor", "day", "week", "month"}
+SEMANTIC_PARAMS = {"cursor", "day", "date", "week", "month"}
 
 
 # Built at collection straight from the API object (no request, so no rate limit to meet), then called
@@ -42,6 +43,9 @@ TOKEN = "dp_schemathesis-token-made-for-this-test"
 with_token = SchemathesisConfig.from_dict({"auth": {"openapi": {"TokenAuth": {"bearer": TOKEN}}}})
 writes = schemathesis.openapi.from_dict(api.get_openapi_schema(), config=with_token).include(tag="v1 writes")
 writes.app = schema.app
+# The Hugging Face-compatible routes: every path under /api/ but /api/v1/.
+hf_routes = schemathesis.openapi.from_dict(api.get_openapi_schema()).include(path_regex=r"^/api/(?!v1/)")
+hf_routes.app = schema.app
 # Which text names an arXiv paper is beyond a pattern: schema-valid text is mostly a 400 invalid_id.
 FREE_TEXT_OPERATIONS = {"/api/v1/submissions"}
 EXISTING_PAPER = "2603.00001"
@@ -104,3 +108,15 @@ def test_v1_writes_with_a_token_answer_as_documented(case, corpus, app_under_tes
     response = case.call_and_validate(excluded_checks=excluded)
     if case.meta.generation.mode.is_positive:
         assert response.status_code != 401, response.text  # the configured token was sent and accepted
+
+
+@hf_routes.parametrize()
+@settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                 HealthCheck.filter_too_much])
+@pytest.mark.parametrize("with_token", [False, True], ids=["anonymous", "token"])
+def test_hugging_face_routes_answer_as_documented(case, corpus, app_under_test, token, with_token):
+    """Anonymous, and with a live token (which these routes accept and ignore, as HF's client sends one)."""
+    excluded = [positive_data_acceptance] if SEMANTIC_PARAMS & set(case.query or {}) else []
+    headers = {"Authorization": f"Bearer {TOKEN}"} if with_token else {}
+    case.call_and_validate(headers=headers, excluded_checks=excluded)

@@ -240,3 +240,12 @@ def test_the_openapi_schema_documents_v1_and_the_hugging_face_endpoints(client):
     assert set(responses) == {"200", "400", "401", "403", "404", "429"}  # 401/403: a token sent must be live
     assert schema["components"]["schemas"]["PaperOut"]["additionalProperties"] is False
     assert client.get("/api/docs").status_code == 200
+
+
+@pytest.mark.parametrize("query", ["week=9999-W52&sort=trending", "day=9999-12-31&sort=trending", "month=9999-12",
+                                   "week=9999-W52"])
+def test_the_calendars_far_ends_are_a_400_not_a_500(client, query):
+    """Issue #18: ``/api/v1/papers?week=9999-W52&sort=trending`` answered 500."""
+    response = client.get(f"/api/v1/papers?{query}")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_request"

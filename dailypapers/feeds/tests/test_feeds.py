@@ -23,6 +23,14 @@ FEEDS = {
 }
 
 
+SITE = "https://papers.example.org"
+
+
+@pytest.fixture(autouse=True)
+def site_url(settings):
+    settings.SITE_URL = SITE
+
+
 def parsed(client, path):
     response = client.get(path)
     assert response.status_code == 200, path
@@ -32,7 +40,7 @@ def parsed(client, path):
 
 
 def arxiv_ids(feed):
-    return [entry.link.removeprefix("http://testserver/papers/") for entry in feed.entries]
+    return [entry.link.removeprefix("https://papers.example.org/papers/") for entry in feed.entries]
 
 
 @pytest.mark.parametrize("fmt", ["rss", "atom"])
@@ -55,13 +63,13 @@ def test_an_item_carries_title_link_authors_date_categories_and_summary(client, 
     _, feed = parsed(client, f"/feeds/organizations/lantern.{fmt}")
     item = feed.entries[1]
     assert item.title == "Paper number 1"
-    assert item.link == "http://testserver/papers/2603.00001"
+    assert item.link == "https://papers.example.org/papers/2603.00001"
     assert item.author == "Alice Quark, Bob Lepton, Author 1"
     assert dt.datetime(*item.published_parsed[:6], tzinfo=dt.UTC) == dt.datetime(2026, 3, 2, 4, tzinfo=dt.UTC)
     assert [tag.term for tag in item.tags] == ["cs.LG", "cs.CV"]
     assert "Abstract of paper 1." in item.summary and "https://github.com/alice/lanterns" in item.summary
     assert feed.feed.title == "Daily Papers: Lantern Lab"
-    assert feed.feed.link == "http://testserver/organizations/lantern"
+    assert feed.feed.link == "https://papers.example.org/organizations/lantern"
 
 
 @pytest.mark.parametrize("fmt", ["rss", "atom"])
@@ -91,7 +99,7 @@ def test_a_search_feed_lists_the_newest_matches(client, corpus, empty_index, fmt
                    feature(32, MONDAY, 50, title="Zorblax again", abstract=HOSTILE)])
     response, feed = parsed(client, f"/feeds/search.{fmt}?q=zorblax")
     assert arxiv_ids(feed) == ["2603.00031", "2603.00032"]
-    assert feed.feed.link == "http://testserver/search?q=zorblax"
+    assert feed.feed.link == "https://papers.example.org/search?q=zorblax"
     assert f'/feeds/search.{fmt}?q=zorblax" rel="self"' in response.content.decode()
     _, empty = parsed(client, f"/feeds/search.{fmt}?q=")
     assert empty.entries == []
@@ -135,3 +143,36 @@ def test_pages_advertise_their_feeds(client, corpus, page, feeds):
         kind = "rss" if url.endswith(".rss") else "atom"
         assert f'<link rel="alternate" type="application/{kind}+xml"' in head and f'href="{url}"' in head, url
         parsed(client, url)
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom"])
+def test_links_and_guids_are_on_site_url_whatever_the_host_header(client, corpus, settings, fmt):
+    settings.ALLOWED_HOSTS = ["testserver", "evil.example"]
+    plain = client.get(f"/feeds/daily.{fmt}").content
+    forged = client.get(f"/feeds/daily.{fmt}", HTTP_HOST="evil.example").content
+    assert plain == forged and b"evil" not in forged
+    feed = feedparser.parse(forged)
+    assert all(entry.id.startswith(f"{SITE}/papers/") for entry in feed.entries)
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom"])
+def test_without_site_url_links_use_the_first_allowed_host(client, corpus, settings, fmt):
+    settings.SITE_URL = ""
+    settings.ALLOWED_HOSTS = ["papers.example.net", "localhost", "testserver"]
+    _, feed = parsed(client, f"/feeds/daily.{fmt}")
+    assert feed.feed.link == "http://papers.example.net/papers"
+    response = client.get(f"/feeds/daily.{fmt}", HTTP_HOST="localhost:9999")
+    assert b"9999" not in response.content
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom"])
+def test_control_characters_in_a_feed_title_are_dropped(client, corpus, fmt):
+    """Issue #18: ``/feeds/categories/%01.rss`` answered 500 (a control character is not XML)."""
+    response, feed = parsed(client, f"/feeds/categories/%01cs.LG%7F.{fmt}")
+    assert feed.feed.title.endswith(": cs.LG")
+
+
+def test_each_atom_entry_is_updated_at_its_own_time(client, corpus):
+    _, feed = parsed(client, "/feeds/daily.atom")
+    updated = [entry.updated for entry in feed.entries]
+    assert len(set(updated)) == len(updated)

@@ -6,6 +6,8 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.text import Truncator
 
+from dailypapers.papers import siteurl
+
 register = template.Library()
 
 SITE_DESCRIPTION = "The day's research papers, ranked by the community: upvotes, discussion and search."
@@ -19,8 +21,8 @@ def social_meta(context):
     meta = _paper_meta(paper) if _is_paper_page(request, paper) else _page_meta(context)
     return {
         "site_name": settings.SITE_NAME,
-        "url": _absolute(request, request.path if request else "/"),
-        "image": _absolute(request, meta.pop("image_path", None) or static("dailypapers/icons/icon-512.png")),
+        "url": siteurl.absolute(request.path if request else "/"),
+        "image": siteurl.absolute(meta.pop("image_path", None) or static("dailypapers/icons/icon-512.png")),
         **meta,
     }
 
@@ -54,8 +56,3 @@ def _page_meta(context):
     return {"title": title, "description": SITE_DESCRIPTION, "type": "website", "card": "summary",
             "image_alt": f"{settings.SITE_NAME} logo"}
 
-
-def _absolute(request, path):
-    if settings.SITE_URL:
-        return settings.SITE_URL + path
-    return request.build_absolute_uri(path) if request else path

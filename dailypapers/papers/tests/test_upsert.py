@@ -4,7 +4,15 @@ import pytest
 from django.db import DatabaseError
 
 from dailypapers.papers import upsert as upsert_module
-from dailypapers.papers.models import Author, Organization, Paper, PaperAuthor, PaperVersion, Submission
+from dailypapers.papers.models import (
+    Author,
+    FeedRepeat,
+    Organization,
+    Paper,
+    PaperAuthor,
+    PaperVersion,
+    Submission,
+)
 from dailypapers.papers.records import OrgRecord, PaperRecord
 from dailypapers.papers.upsert import upsert_papers
 
@@ -130,6 +138,8 @@ def test_a_paper_is_featured_once_on_its_earliest_day():
     assert paper.submission.feed_day == MONDAY
     assert paper.submission.submitter_name == "charlie"
     assert paper.hf_upvotes == 40  # upvote snapshots keep the highest
+    # The later day it was first seen on is still one it was listed on.
+    assert list(FeedRepeat.objects.values_list("feed_day", flat=True)) == [later]
 
 
 def test_a_later_repeat_listing_only_contributes_its_upvotes():
@@ -141,6 +151,69 @@ def test_a_later_repeat_listing_only_contributes_its_upvotes():
     assert (paper.hf_upvotes, paper.github_stars, paper.hf_comments) == (90, 1, 1)
     assert paper.title.startswith("Sparse Lanterns")
     assert paper.submission.feed_day == MONDAY
+    repeat_day = MONDAY + dt.timedelta(days=7)
+    assert list(Paper.objects.featured_between(repeat_day, repeat_day)) == [paper]  # listed on both days
+    assert list(Paper.objects.featured_between(MONDAY, MONDAY)) == [paper]
+    assert upsert_papers([record(featured_on=repeat_day)]).unchanged == 1
+
+
+HF_EXTRAS = dict(
+    title_as_sent="Sparse Lanterns:\n  Routing Light Through Tiny Networks",
+    abstract_as_sent="We route light\nthrough tiny networks.",
+    published_at=dt.datetime(2026, 2, 27, 17, 59, 1, tzinfo=dt.UTC),
+    arxiv_submitted_at=dt.datetime(2026, 2, 26, 13, 0, tzinfo=dt.UTC),
+    discussion_id="6a87afc589e517cbfd75dbe0", thumbnail="https://example.org/t.png",
+    media_urls=["https://example.org/m.mp4", "javascript:alert(1)"], ai_summary="Light, routed by tiny nets.",
+    ai_summary_model="example/summarizer", github_repo_added_by="user", is_author_participating=True,
+    author_details=[{"_id": "a1", "status": "claimed_verified", "user": {"user": "alice", "fullname": "Alice Q."}},
+                    {"_id": "a2"}],
+    submitter_profile={"name": "charlie", "fullname": "Charlie C.", "avatarUrl": "https://example.org/c.png"},
+    daily_submitter={"user": "charlie", "fullname": "Charlie C."},
+)
+
+
+def test_a_reimport_fills_what_an_older_import_lacked_and_keeps_it():
+    upsert_papers([record()])
+    assert upsert_papers([record(**HF_EXTRAS)]).updated == 1
+    assert upsert_papers([record(**HF_EXTRAS)]).unchanged == 1
+    upsert_papers([record(authors=["Alice Quark", "Bob Lepton"])])  # a source that knows no details
+    paper = Paper.objects.get()
+    assert paper.title == "Sparse Lanterns: Routing Light Through Tiny Networks"
+    assert paper.title_as_sent == HF_EXTRAS["title_as_sent"]
+    assert paper.abstract_as_sent == HF_EXTRAS["abstract_as_sent"]
+    assert (paper.published_at, paper.arxiv_submitted_at) == (HF_EXTRAS["published_at"],
+                                                               HF_EXTRAS["arxiv_submitted_at"])
+    assert paper.media_urls == ["https://example.org/m.mp4"]  # only web links
+    assert (paper.ai_summary, paper.ai_summary_model) == ("Light, routed by tiny nets.", "example/summarizer")
+    assert (paper.discussion_id, paper.thumbnail, paper.is_author_participating) == (
+        "6a87afc589e517cbfd75dbe0", "https://example.org/t.png", True)
+    assert [link.hf for link in paper.ordered_authors] == HF_EXTRAS["author_details"]
+    assert paper.submission.submitter_fullname == "Charlie C."
+    assert paper.submission.submitter_avatar_url == "https://example.org/c.png"
+
+
+def test_text_as_sent_is_kept_only_where_it_differs():
+    upsert_papers([record(title_as_sent="Sparse Lanterns: Routing Light Through Tiny Networks")])
+    assert Paper.objects.get().title_as_sent == ""
+
+
+def test_two_hugging_face_organizations_with_one_name_stay_two():
+    upsert_papers([record(organization=OrgRecord("Lab", "lab-a", hf_name="LabA", hf_id="1")),
+                   record("2603.00002", organization=OrgRecord("Lab", "lab-b", hf_name="LabB", hf_id="2"))])
+    upsert_papers([record("2603.00003", organization=OrgRecord("Lab Renamed", hf_name="LabA", hf_id="1",
+                                                               avatar_url="https://example.org/a.png"))])
+    orgs = {o.hf_id: o for o in Organization.objects.all()}
+    assert len(orgs) == 2 and orgs["1"].name == "Lab Renamed" and orgs["2"].name == "Lab"
+    assert orgs["1"].avatar_url == "https://example.org/a.png"
+    assert Paper.objects.get(arxiv_id="2603.00001").organization == orgs["1"]
+
+
+def test_ties_in_upvotes_break_by_arxiv_time_newest_first():
+    upsert_papers([record("2603.00001", arxiv_submitted_at=dt.datetime(2026, 2, 26, tzinfo=dt.UTC)),
+                   record("2603.00002", arxiv_submitted_at=dt.datetime(2026, 2, 27, tzinfo=dt.UTC)),
+                   record("2603.00003", hf_upvotes=8)])
+    ranked = Paper.objects.featured_between(MONDAY, MONDAY).ranked("upvotes")
+    assert [p.arxiv_id for p in ranked] == ["2603.00003", "2603.00002", "2603.00001"]
 
 
 def test_organizations_are_found_by_name_and_take_the_hf_slug_when_free():

@@ -110,7 +110,10 @@ def test_api_responses_in_every_archived_shape_give_the_jsonl_database(tmp_path)
         tar.add(folder, arcname="hf-daily-papers-api")
     out, err = run_import(archive)
     assert "2 created" in out and err == ""
-    assert comparable_export(drop=("categories",)) == expected
+    # The API says more than the JSONL derived from it (its thumbnail, exact times, HF ids): ``hf``.
+    assert comparable_export(drop=("categories", "hf")) == [{k: v for k, v in row.items() if k != "hf"}
+                                                           for row in expected]
+    assert [row["hf"]["thumbnail"] for row in comparable_export()] == ["https://example.test/t.png"] * 2
 
 
 def test_old_schema_entries_import(tmp_path):
@@ -167,7 +170,15 @@ def test_the_real_jsonl_and_the_580_raw_responses_give_the_same_database(shared_
     Organization.objects.all().delete()
     out, err = run_import(shared_dir / "data" / "hf-daily-papers-api.tar.gz")
     assert "9877 created" in out and "rejected" in out and err == ""
-    assert comparable_export(drop=("categories",)) == from_jsonl
+    # The archive says more than the JSONL derived from it: the 2024 submitters (named on the listing
+    # only) and organizations as Hugging Face last described them (by id; the JSONL has names only).
+    from_api = comparable_export(drop=("categories",))
+    more = {key for mine, theirs in zip(from_api, from_jsonl, strict=True) for key in mine if mine[key] != theirs[key]}
+    assert more == {"submitted_by", "organization", "hf"}
+    drop = ("categories", "submitted_by", "organization", "hf")
+    assert comparable_export(drop=drop) == [{k: v for k, v in row.items() if k not in drop} for row in from_jsonl]
+    filled = [row for row in from_api if row["submitted_by"]]
+    assert len(filled) > len([row for row in from_jsonl if row["submitted_by"]])
 
 
 @pytest.mark.shared
@@ -180,3 +191,24 @@ def test_recorded_daily_responses_of_each_schema_parse(shared_dir, tmp_path, nam
     assert items and not [i for i in items if isinstance(i, ParseProblem)]
     day = name.split("_")[2]
     assert all(r.featured_on.isoformat() == day and r.title and r.authors for r in items)
+
+
+def test_an_export_keeps_what_hugging_face_sent_and_imports_back_the_same(tmp_path):
+    """``dailypapers export`` carries HF's extras (``hf``), so export → import loses nothing."""
+    day = tmp_path / "2026-03-02.json"
+    entry = api_entry(LINE_1)
+    entry["paper"] |= {"discussionId": "d1", "ai_summary": "Light, routed.", "ai_summary_model": "m/1",
+                       "mediaUrls": ["https://example.test/m.mp4"], "title": "Sparse Lanterns:\n  Routing Light"}
+    entry["paper"]["authors"][0]["status"] = "claimed_verified"
+    entry |= {"submittedBy": {"name": "charlie", "fullname": "Charlie C.", "type": "user"},
+              "isAuthorParticipating": True, "publishedAt": "2026-02-26T13:00:00.000Z"}
+    day.write_text(json.dumps([entry]))
+    run_import(day)
+    exported = comparable_export()
+    assert exported[0]["hf"]["ai_summary"] == "Light, routed."
+    path = write_jsonl(tmp_path / "export.jsonl", exported)
+    Paper.objects.all().delete()
+    Organization.objects.all().delete()
+    out, err = run_import(path)
+    assert "1 created" in out and err == ""
+    assert comparable_export() == exported

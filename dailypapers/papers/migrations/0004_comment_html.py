@@ -23,7 +23,7 @@ def render_existing(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('papers', '0002_community'),
+        ('papers', '0003_hf_fidelity'),
     ]
 
     operations = [
