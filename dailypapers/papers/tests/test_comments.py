@@ -320,3 +320,13 @@ def test_it_stores_the_html_of_comments_written_before_the_migration(alice, pape
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
     assert Comment.objects.get().body_html == "<p>Old <em>comment</em></p>\n"
+
+
+def test_the_paper_page_shows_one_count_for_our_discussion_and_hugging_faces_apart(client, paper, alice):
+    Paper.objects.filter(pk=paper.pk).update(hf_comments=2)
+    comments.post(paper, alice, "A first comment here")
+    body = re.sub(r"\s+", " ", client.get(paper.get_absolute_url()).content.decode())
+    assert re.search(r'<a class="comments" href="#comments" data-count="1">.*?1 comment</a>', body)
+    assert "2 comments on Hugging Face</a>" in body and f"huggingface.co/papers/{paper.arxiv_id}#community" in body
+    assert re.search(r"Discussion .{0,80}· 1 comment<", body)
+    assert "3 comments" not in body  # never the two added up beside either of them
