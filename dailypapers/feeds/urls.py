@@ -23,9 +23,9 @@ ROUTES = [
     ("trending", TrendingFeed),
     ("search", SearchFeed),
     ("categories/<str:code>", CategoryFeed),
-    ("organizations/<str:slug>", OrganizationFeed),
-    ("authors/<str:slug>", AuthorFeed),
-    ("collections/<str:username>/<str:slug>", CollectionFeed),
+    ("organizations/<name:slug>", OrganizationFeed),
+    ("authors/<name:slug>", AuthorFeed),
+    ("collections/<name:username>/<name:slug>", CollectionFeed),
 ]
 
 

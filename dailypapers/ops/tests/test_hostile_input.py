@@ -18,7 +18,6 @@ from urllib.parse import urlencode
 import pytest
 from django.core import mail
 from django.core.cache import caches
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from markdown_it import MarkdownIt
@@ -358,28 +357,10 @@ def test_it_renders_a_hostile_comment_in_its_notification_as_text(site):
 
 
 # -- boundary values on every route -----------------------------------------------------------------------
-# Routes that still answer 5xx to a boundary value because of code other helpers own right now (reported
-# to the lead); strict xfails, so each fails the run once fixed (then delete the entry).
-FEED_CONTROL_CHARACTERS = ("issue #15: a category code with a control character (/feeds/categories/%01.rss) "
-                           "makes a feed title XML cannot hold (feeds/ is issue #15's engineer's)")
-BOUNDARY_KNOWN_BUGS = {"feeds:categories-rss": FEED_CONTROL_CHARACTERS,
-                       "feeds:categories-atom": FEED_CONTROL_CHARACTERS}
-# PostgreSQL refuses a NUL byte in a query; SQLite takes it. The site's own routes spell names <name:…>
-# (papers/converters.py), which no control character matches.
-FEED_NUL_IN_NAME = ("issue #15: a NUL byte in a feed's slug or username (/feeds/authors/%00.rss) reaches "
-                    "PostgreSQL, which refuses it (feeds/urls.py could use papers.converters' <name:…>)")
-if connection.vendor == "postgresql":
-    BOUNDARY_KNOWN_BUGS |= dict.fromkeys([f"feeds:{kind}-{fmt}" for kind in ("organizations", "authors", "collections")
-                                          for fmt in ("rss", "atom")], FEED_NUL_IN_NAME)
 BOUNDARY_ROUTES = [r for r in all_routes() if not r.is_admin]
 
 
-def _boundary_marks(route):
-    reason = BOUNDARY_KNOWN_BUGS.get(route.key)
-    return [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-
-
-@pytest.mark.parametrize("route", [pytest.param(r, id=r.test_id, marks=_boundary_marks(r)) for r in BOUNDARY_ROUTES])
+@pytest.mark.parametrize("route", [pytest.param(r, id=r.test_id) for r in BOUNDARY_ROUTES])
 def test_it_never_answers_5xx_to_a_boundary_value(route, world):
     """Dates at the calendar's edge, huge and negative numbers, junk cursors, NUL and control characters,
     long names: each parameter of each route in turn, read anonymously and signed in."""

@@ -37,16 +37,7 @@ DESIGNED_404 = {
     "community:comment_edit": {"mod"},
 }
 
-# Bugs in files other helpers own right now, reported to the lead; each is a strict xfail so that it
-# shows in every run and fails the run once fixed (then delete the entry).
-KNOWN_BUGS = {}
-
 ROUTES = all_routes()
-
-
-def _marks(route):
-    reason = KNOWN_BUGS.get(route.key)
-    return [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
 
 
 def _clients(route, world):
@@ -68,7 +59,7 @@ def _writes(client, method, path, justified=None):
     return response, [s for s in sql if WRITE_SQL.match(s) and not (justified and justified.match(s))]
 
 
-@pytest.mark.parametrize("route", [pytest.param(r, id=r.test_id, marks=_marks(r)) for r in ROUTES])
+@pytest.mark.parametrize("route", [pytest.param(r, id=r.test_id) for r in ROUTES])
 def test_it_changes_nothing_when_a_route_is_read(route, world):
     path = url_for(route, world)
     for persona, client in _clients(route, world).items():
@@ -82,17 +73,7 @@ def test_it_changes_nothing_when_a_route_is_read(route, world):
                 assert response.status_code != 404, f"{where} answered 404: is the route filled with real objects?"
 
 
-# Routes whose GET view is in files other helpers own right now (reported to the lead): HEAD there still
-# answers 405. Strict xfails, so each fails the run once fixed (then delete the entry).
-HEAD_KNOWN_BUGS = {}
-
-
-def _head_marks(route):
-    reason = HEAD_KNOWN_BUGS.get(route.key)
-    return [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-
-
-@pytest.mark.parametrize("route", [pytest.param(r, id=r.test_id, marks=_head_marks(r)) for r in ROUTES])
+@pytest.mark.parametrize("route", [pytest.param(r, id=r.test_id) for r in ROUTES])
 def test_it_answers_head_wherever_it_answers_get(route, world):
     """HEAD is GET without the body (RFC 9110): monitors and link checkers send it; a 405 breaks them."""
     path = url_for(route, world)
