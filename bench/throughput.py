@@ -1,15 +1,15 @@
 """HTTP throughput of the production server (gunicorn + WhiteNoise) with the 9,877 HF papers loaded.
 
 For each URL: requests/s, p50 and p99 latency and errors at 32 concurrent connections (wrk, on
-loopback), beside a static file served by the same server as the ceiling — all in one run, once with
-the page cache on and once with it off.
+loopback), beside a static file served by the same server as the ceiling — all in one run, with the
+page cache on and off, and with ``serve``'s buffering front and without it (``--front yes,no``).
 
 An error is any response that is not 2xx (a Lua hook counts them: wrk itself only counts status >= 400)
 and any socket error or timeout. Each pass starts a fresh server on an empty shared cache (page-cache
 versions and rate-limit counters live there), with the anonymous API rate limit out of the way: one
 client address making thousands of requests a second is exactly what it exists to refuse.
 
-    python bench/throughput.py [--seconds 10] [--connections 32]     # needs `wrk` (apt-get install wrk)
+    python bench/throughput.py [--seconds 10] [--connections 32] [--front yes,no]   # needs wrk (apt-get)
 """
 
 import argparse
@@ -75,12 +75,12 @@ def prepare(home):
     return env, "/static/" + manifest["paths"]["dailypapers/app.css"]
 
 
-def serve(env, port, cache_seconds):
+def serve(env, port, cache_seconds, front="yes"):
     # A fresh shared cache per pass: nothing cached or counted by the previous pass carries over.
     shutil.rmtree(Path(env["DAILYPAPERS_HOME"]) / "cache", ignore_errors=True)
     server_env = env | {"PAGE_CACHE_SECONDS": str(cache_seconds), "API_RATE_LIMIT": UNLIMITED}
     process = subprocess.Popen([sys.executable, "-m", "dailypapers.cli", "serve", "--bind", f"127.0.0.1:{port}",  # noqa: S603
-                                "--with-worker", "no"], env=server_env, cwd=REPO,
+                                "--with-worker", "no", "--front", front], env=server_env, cwd=REPO,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -122,21 +122,21 @@ def available(port, path):
         return False
 
 
-def run(env, static, cache_seconds, args, script):
+def run(env, static, cache_seconds, front, args, script):
     port = free_port()
-    process = serve(env, port, cache_seconds)
+    process = serve(env, port, cache_seconds, front)
     try:
-        label = "cached" if cache_seconds else "uncached"
+        label = ("cached" if cache_seconds else "uncached") + ("" if front == "yes" else ", no front")
         rows = [("static file (ceiling)", static), *PAGES]
         ceiling = None
         for name, path in rows:
             if not available(port, path):
-                print(f"{label:<9} {name:<22} not available on this build")
+                print(f"{label:<20} {name:<22} not available on this build")
                 continue
             wrk(f"http://127.0.0.1:{port}{path}", 2, args.connections, script)  # warm every worker process
             rate, p50, p99, errors = wrk(f"http://127.0.0.1:{port}{path}", args.seconds, args.connections, script)
             ceiling = ceiling or rate
-            print(f"{label:<9} {name:<22} {rate:8.0f} req/s  {100 * rate / ceiling:5.1f}% of static  "
+            print(f"{label:<20} {name:<22} {rate:8.0f} req/s  {100 * rate / ceiling:5.1f}% of static  "
                   f"p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  errors {errors}")
     finally:
         process.terminate()
@@ -148,6 +148,8 @@ def main():
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--home", help="prepare (or reuse) the site here instead of a temporary folder")
+    parser.add_argument("--front", default="yes", help="comma-separated: yes (serve's default), no (gunicorn "
+                        "alone), or both in turn for a side-by-side comparison")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk not found: apt-get install wrk")
@@ -161,7 +163,8 @@ def main():
         print(f"{os.cpu_count()} cores, {args.connections} connections, {args.seconds} s per URL, wrk -t2; "
               f"load average {_load()}")
         for cache_seconds in (600, 0):
-            run(env, static, cache_seconds, args, str(script))
+            for front in args.front.split(","):
+                run(env, static, cache_seconds, front, args, str(script))
         print(f"load average {_load()}")
 
 

@@ -120,6 +120,6 @@ def strictest(bucket, idents, gentle=()):
 
 
 def client_ip(request):
-    """The client's address. Behind a proxy, set it in REMOTE_ADDR at the proxy layer (gunicorn's
-    --forwarded-allow-ips) rather than trusting X-Forwarded-For from anyone."""
+    """The client's address. ``serve``'s front puts it in REMOTE_ADDR, from X-Forwarded-For only when
+    the peer is a proxy listed in FORWARDED_ALLOW_IPS, so no header from anyone else is believed."""
     return request.META.get("REMOTE_ADDR", "unknown")

@@ -9,8 +9,10 @@ import os
 import subprocess
 import sys
 
-# The longest request line gunicorn allows (its default is 4094): every URL the API documents fits.
-limit_request_line = 8190
+BEHIND_FRONT = os.environ.get("DAILYPAPERS_FRONT") == "1"
+# Behind the front, which bounds a whole request head at 256 KiB, any request line the API can build
+# (a search of 10,000 characters, percent-encoded) goes through; alone, its longest is 8190 bytes.
+limit_request_line = 0 if BEHIND_FRONT else 8190
 
 
 def on_starting(server):
@@ -20,6 +22,8 @@ def on_starting(server):
 
 
 def when_ready(server):
+    if BEHIND_FRONT:
+        return  # the front announces the public address; gunicorn's is a private socket
     for listener in server.LISTENERS:
         print(f"Serving on {listener}/", flush=True)  # noqa: T201 - the one line a person waits for
 
