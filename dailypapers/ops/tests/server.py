@@ -16,8 +16,8 @@ def free_port():
 
 
 def start_serve(home, port, *args, env=None):
-    env = os.environ | {"DAILYPAPERS_HOME": str(home), "DATABASE_URL": "", "LOG_FORMAT": "text",
-                        "PYTHONUNBUFFERED": "1"} | (env or {})
+    # On the database the suite runs on (scripts/with-postgres sets DATABASE_URL), else its own SQLite.
+    env = os.environ | {"DAILYPAPERS_HOME": str(home), "LOG_FORMAT": "text", "PYTHONUNBUFFERED": "1"} | (env or {})
     for setup in (["migrate", "-v0"], ["collectstatic", "--noinput", "-v0"]):  # as `make run` does
         subprocess.run([sys.executable, "-m", "dailypapers.cli", *setup], env=env, check=True)
     return subprocess.Popen([sys.executable, "-m", "dailypapers.cli", "serve", "--bind", f"127.0.0.1:{port}",
