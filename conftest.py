@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 REPO_ROOT = Path(__file__).resolve().parent
 IN_CI = os.environ.get("CI", "").strip().lower() in ("true", "1")
@@ -43,11 +44,12 @@ TEST_SETTINGS = {
     "EMAIL_IN_BACKGROUND": False,
     # Pages render fresh in tests; papers/tests/test_pagecache.py switches the cache on for itself.
     "PAGE_CACHE_SECONDS": 0,
-    # The shared cache (page versions, rate-limit counters) under the session's home, not ./var.
-    "CACHES": {
+    # The shared cache (page versions, rate-limit counters) under the session's home, not ./var; or the
+    # Redis that CACHE_URL names (scripts/with-redis, in the PostgreSQL pass of `make test`).
+    "CACHES": settings.CACHES if os.environ.get("CACHE_URL") else {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-        "shared": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                   "LOCATION": str(_SESSION_HOME / "cache")},
+        "shared": {"BACKEND": "dailypapers.lib.sqlitecache.SQLiteCache",
+                   "LOCATION": str(_SESSION_HOME / "cache.sqlite3")},
     },
     # MD5 hashes new passwords fast; argon2/PBKDF2 still verify stored hashes. A test about the real
     # hasher sets it back through the `settings` fixture:

@@ -205,8 +205,8 @@ X_FRAME_OPTIONS = "DENY"
 
 def _caches():
     """Page bodies in local memory, versions and rate-limit counters in a cache every process shares:
-    files under $DAILYPAPERS_HOME/cache on one node; CACHE_URL (redis://… or memcached://…) for both
-    when several nodes serve the site."""
+    one SQLite file ($DAILYPAPERS_HOME/cache.sqlite3) on one node; CACHE_URL (redis://… or
+    memcached://…) for both when several nodes serve the site."""
     url = os.environ.get("CACHE_URL", "")
     if url.startswith(("redis://", "rediss://")):
         shared = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
@@ -220,8 +220,7 @@ def _caches():
     return {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
                     "OPTIONS": {"MAX_ENTRIES": envint("PAGE_CACHE_ENTRIES", 5000)}},
-        "shared": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                   "LOCATION": str(HOME / "cache"), "OPTIONS": {"MAX_ENTRIES": 100000}},
+        "shared": {"BACKEND": "dailypapers.lib.sqlitecache.SQLiteCache", "LOCATION": str(HOME / "cache.sqlite3")},
     }
 
 

@@ -1,4 +1,4 @@
-"""Sliding-window rate limits over Django's cache (local memory by default, Redis/memcached when shared).
+"""Sliding-window rate limits over the shared cache (SQLite on one node, Redis or memcached on several).
 
     verdict = hit("login", client_ip(request), limit=10, window=60)
     if not verdict.allowed: answer 429 with Retry-After: verdict.retry_after

@@ -1,8 +1,8 @@
 """Whole-page caching for anonymous readers, invalidated precisely by versioned topics.
 
 A page depends on a few topics ("day:2026-03-02", "paper:17", "org:4", …). Its cache key includes the
-current version of each, kept in the shared cache (``CACHES["shared"]``: files under
-``$DAILYPAPERS_HOME/cache`` on one node, Redis or memcached through ``CACHE_URL`` for several). A write
+current version of each, kept in the shared cache (``CACHES["shared"]``: one SQLite file on one node,
+Redis or memcached through ``CACHE_URL`` for several). A write
 (vote, comment, submission, sync) bumps the topics of the papers it touched, so exactly the pages showing
 them get new keys; the rest stay cached. Signed-in readers are never served from the cache: their pages
 show their own votes, and so they never see a count older than their click.
