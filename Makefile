@@ -51,8 +51,9 @@ lint: test-venv
 test-sqlite: test-venv $(AXE)
 	$(BIN)/pytest -q
 
+# The second pass: PostgreSQL and, as several nodes would share it, Redis as the cache.
 test-postgres: test-venv $(AXE)
-	scripts/with-postgres $(BIN)/pytest -q
+	scripts/with-postgres scripts/with-redis $(BIN)/pytest -q
 
 # The CPU-dependent paths again as on an AVX2-only x86-64 CPU (scripts/with-cpu); elsewhere it says why not.
 test-avx2: test-venv
