@@ -346,6 +346,7 @@ WORKER_JOBS = [
     ("digests", "dailypapers.digests.management.commands.send_digests:run_due", 60, "network"),
     ("embed", "dailypapers.search.jobs:run_embed", 30, "local"),  # again at once while papers wait
     ("reindex", "dailypapers.search.jobs:run_reindex", 60, "local"),  # a new index generation when due
+    ("avatars", "dailypapers.sources.avatars:run_due", 600, "network"),  # kept here, never hot-linked
 ]
 
 # Structured logs: one JSON object a line (LOG_FORMAT=text for a human at a terminal).

@@ -7,4 +7,5 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("site.webmanifest", views.web_manifest, name="web-manifest"),
+    path("avatars/<str:name>", views.avatar, name="avatar"),
 ]

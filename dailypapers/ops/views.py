@@ -1,14 +1,17 @@
 """``/healthz``: is this node able to serve? Database, last successful sync per source, search index.
-And the small files every site answers at its root: ``/robots.txt``, ``/favicon.ico``, the manifest."""
+And the small files every site answers at its root: ``/robots.txt``, ``/favicon.ico``, the manifest,
+and the avatars it keeps (``lib/avatars.py``)."""
 
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.http import HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+
+from dailypapers.lib import avatars
 
 
 @never_cache
@@ -74,4 +77,18 @@ def web_manifest(request):
                           *icons]}
     response = JsonResponse(manifest, content_type="application/manifest+json")
     response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+AVATAR_MAX_AGE_S = 7 * 24 * 3600
+
+
+@require_safe
+def avatar(request, name):
+    """An avatar the site keeps, by its file name (a hash of where it came from)."""
+    path = avatars.directory() / name
+    if not avatars.NAME.fullmatch(name) or not path.is_file():
+        raise Http404("no such avatar")
+    response = FileResponse(path.open("rb"), content_type="image/png")
+    response["Cache-Control"] = f"public, max-age={AVATAR_MAX_AGE_S}"
     return response
