@@ -7,6 +7,9 @@ from functools import wraps
 from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
+from dailypapers.papers import pagecache
+
+from . import pages
 from .api import api
 from .errors import error_response
 from .http import public_read
@@ -15,9 +18,13 @@ from .markdown import paper_markdown
 
 def _public(patterns):
     """Every route of the API — docs and schema included — goes through ``http.py``'s wrapper: the rate
-    limit, CORS, conditional GET for reads; writes need a token besides (``v1_writes.py``)."""
+    limit, CORS, conditional GET for reads; writes need a token besides (``v1_writes.py``). The answers
+    ``pages.py`` names are page-cached inside it, so a cached answer is still counted and dated."""
     for pattern in patterns:
-        pattern.callback = public_read(_shaped_405(pattern.callback), routed=True)
+        callback = pattern.callback
+        if topics_of := pages.TOPICS.get(str(pattern.pattern)):
+            callback = pagecache.cache_page(topics_of)(callback)
+        pattern.callback = public_read(_shaped_405(callback), routed=True)
     return patterns
 
 

@@ -29,6 +29,8 @@ CSRF_MARKER = b"__dailypapers_csrf__"
 _CSRF_VALUE = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 # Cookies that change what an anonymous page shows: each value gets its own stored copy.
 VARY_COOKIES = ("hide_subscribe_prompt",)
+# Headers that are part of a stored answer (the API's next-page link).
+KEPT_HEADERS = ("Link",)
 
 
 def _shared():
@@ -125,14 +127,15 @@ def _to_stored(response):
     if hasattr(response, "render") and not response.is_rendered:
         response.render()
     body = _CSRF_VALUE.sub(rb"\g<1>" + CSRF_MARKER + rb"\g<2>", response.content)
-    return {"body": body, "content_type": response["Content-Type"]}
+    headers = {name: response[name] for name in KEPT_HEADERS if name in response}
+    return {"body": body, "content_type": response["Content-Type"], "headers": headers}
 
 
 def _from_stored(request, stored):
     body = stored["body"]
     if CSRF_MARKER in body:
         body = body.replace(CSRF_MARKER, get_token(request).encode())
-    response = HttpResponse(body, content_type=stored["content_type"])
+    response = HttpResponse(body, content_type=stored["content_type"], headers=stored.get("headers"))
     response["X-Page-Cache"] = "hit"
     return response
 
