@@ -37,7 +37,7 @@ BACKENDS = {
                                       "LOCATION": str(HOME / "bench-cache.sqlite3")},
 }
 if os.environ.get("CACHE_URL", "").startswith("redis"):
-    BACKENDS["Redis (CACHE_URL)"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+    BACKENDS["Redis (CACHE_URL)"] = {"BACKEND": "dailypapers.lib.rediscache.RedisCache",
                                      "LOCATION": os.environ["CACHE_URL"]}
 
 

@@ -209,7 +209,7 @@ def _caches():
     memcached://…) for both when several nodes serve the site."""
     url = os.environ.get("CACHE_URL", "")
     if url.startswith(("redis://", "rediss://")):
-        shared = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        shared = {"BACKEND": "dailypapers.lib.rediscache.RedisCache", "LOCATION": url}
         return {"default": shared, "shared": shared}
     if url.startswith("memcached://"):
         shared = {"BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",

@@ -60,13 +60,12 @@ def hit(bucket, ident, limit, window, now=None, count_refused=True):
     keys = [f"rl:{bucket}:{ident}:{window}:{slot}" for slot in range(current - SLOTS, current + 1)]
     # The shared cache: every web process must count against the same limit.
     cache = caches["shared"]
-    found = cache.get_many(keys[:-1] if count_refused else keys)
-    counts = [found.get(key, 0) for key in keys[:-1]]
     if count_refused:
-        counts.append(_increment(cache, keys[-1], window + span))
+        counts = _count_in(cache, keys, window + span)
         allowed = sum(counts) <= limit
     else:
-        counts.append(found.get(keys[-1], 0))
+        found = cache.get_many(keys)
+        counts = [found.get(key, 0) for key in keys]
         allowed = sum(counts) < limit  # two callers at once may both pass: a ceiling, not an exact count
         if allowed:
             counts[-1] = _increment(cache, keys[-1], window + span)
@@ -74,6 +73,15 @@ def hit(bucket, ident, limit, window, now=None, count_refused=True):
     wait = (_seconds_until_any(counts, current, span, now, window) if allowed
             else _seconds_until_allowed(counts, limit, current, span, now))
     return Verdict(allowed=allowed, limit=limit, remaining=max(0, limit - total), retry_after=wait)
+
+
+def _count_in(cache, keys, timeout):
+    """The counts of the window's slots with this request counted in the last: in one round trip where
+    the cache offers ``count_window`` (lib/sqlitecache.py, lib/rediscache.py)."""
+    if hasattr(cache, "count_window"):
+        return cache.count_window(keys, math.ceil(timeout) + 1)
+    found = cache.get_many(keys[:-1])
+    return [found.get(key, 0) for key in keys[:-1]] + [_increment(cache, keys[-1], timeout)]
 
 
 def _increment(cache, key, timeout):

@@ -91,6 +91,23 @@ class SQLiteCache(BaseCache):
             raise ValueError(f"Key '{key}' not found")
         return row[0]
 
+    def count_window(self, keys, timeout):
+        """Count one more in the last of ``keys`` (created for ``timeout`` s) and read the others: a
+        rate limit's slots (lib/ratelimit.py), in one transaction."""
+        names, now = [self.make_and_validate_key(key) for key in keys], time.time()
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            current = self.db.execute(
+                "INSERT INTO cache (key, value, expires) VALUES (?, 1, ?) ON CONFLICT (key) DO UPDATE SET "
+                "value = CASE WHEN cache.expires > ? AND typeof(cache.value) = 'integer' THEN cache.value + 1 "
+                "ELSE 1 END, expires = CASE WHEN cache.expires > ? THEN cache.expires ELSE excluded.expires END "
+                "RETURNING value", (names[-1], now + timeout, now, now)).fetchone()[0]
+            marks = ",".join("?" * (len(names) - 1))
+            found = dict(self.db.execute(f"SELECT key, value FROM cache WHERE key IN ({marks}) AND expires > ?",  # noqa: S608
+                                         [*names[:-1], now]))
+        self._written()
+        return [found.get(name, 0) for name in names[:-1]] + [current]
+
     def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
         name = self.make_and_validate_key(key, version=version)
         return self.db.execute("UPDATE cache SET expires = ? WHERE key = ? AND expires > ?",

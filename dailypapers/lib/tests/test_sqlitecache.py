@@ -66,3 +66,23 @@ def test_the_suite_counts_in_the_cache_it_was_given():
     """The PostgreSQL pass of `make test` runs on Redis (scripts/with-redis), the SQLite pass on this."""
     expected = RedisCache if os.environ.get("CACHE_URL", "").startswith("redis") else SQLiteCache
     assert isinstance(caches["shared"], expected)
+
+
+def _count_windows(path, times):
+    cache = SQLiteCache(path, {})
+    for _ in range(times):
+        cache.count_window(["slot:1", "slot:2"], timeout=60)
+
+
+def test_a_rate_limit_window_is_counted_and_read_in_one_go(tmp_path):
+    path = str(tmp_path / "cache.sqlite3")
+    cache = SQLiteCache(path, {})
+    cache.add("slot:1", 0, timeout=60)
+    cache.incr("slot:1", 4)
+    assert cache.count_window(["slot:1", "slot:2"], timeout=60) == [4, 1]
+    workers = [multiprocessing.get_context("spawn").Process(target=_count_windows, args=(path, 100)) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert cache.count_window(["slot:1", "slot:2"], timeout=60) == [4, 302]
