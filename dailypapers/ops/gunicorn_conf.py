@@ -13,6 +13,9 @@ BEHIND_FRONT = os.environ.get("DAILYPAPERS_FRONT") == "1"
 # Behind the front, which bounds a whole request head at 256 KiB, any request line the API can build
 # (a search of 10,000 characters, percent-encoded) goes through; alone, its longest is 8190 bytes.
 limit_request_line = 0 if BEHIND_FRONT else 8190
+# No control socket: its default path is one per user ($HOME/.gunicorn/gunicorn.ctl), so two nodes on
+# one host took it from each other; `serve` is driven by signals (HUP reloads, TERM stops).
+control_socket_disable = True
 
 
 def on_starting(server):

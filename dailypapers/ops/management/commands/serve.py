@@ -42,8 +42,8 @@ class Command(BaseCommand):
                             help="also run `dailypapers worker` (SERVE_WORKER; auto: on SQLite, the embedded default)")
         parser.add_argument("--front", choices=["yes", "no"], default=os.environ.get("SERVE_FRONT", "yes"),
                             help="read each request whole before gunicorn sees it, so idle and slow clients "
-                                 "cannot tie up its threads (SERVE_FRONT; say no only behind a proxy that "
-                                 "buffers, such as nginx)")
+                                 "cannot tie up its threads, and take the client's address from it "
+                                 "(SERVE_FRONT; default yes, behind nginx too)")
 
     def handle(self, *args, **options):
         sock = listen(options["bind"])
