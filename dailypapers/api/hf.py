@@ -167,6 +167,7 @@ def daily_entry(paper):
         "thumbnail": paper.thumbnail or None,
         "numComments": paper.num_comments,
         "submittedBy": _listing_submitter(getattr(paper, "submission", None)),
+        "submitterOrganization": getattr(getattr(paper, "submission", None), "submitter_organization", None) or None,
         "organization": inner["organization"],
         "isAuthorParticipating": paper.is_author_participating,
     }

@@ -59,6 +59,15 @@ class HfOrganization(Strict):
     avatar: str | None = None
 
 
+class HfSubmitterOrganization(Strict):
+    """The listing's ``submitterOrganization``: the keys Hugging Face sent, as sent."""
+
+    id: str | None = Field(None, alias="_id")
+    name: str
+    fullname: str | None = None
+    avatar: str | None = None
+
+
 class HfPaper(Strict):
     """The ``paper`` object of daily and search items."""
 
@@ -99,6 +108,7 @@ class HfDailyEntry(Strict):
     thumbnail: str | None = None
     numComments: int
     submittedBy: HfUser | None = None
+    submitterOrganization: HfSubmitterOrganization | None = Field(None, description="Whom the submitter acted for")
     organization: HfOrganization | None = None
     isAuthorParticipating: bool | None = None
 

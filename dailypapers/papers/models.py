@@ -275,6 +275,8 @@ class Submission(models.Model):
     # listing's ``submittedBy`` and the paper's ``submittedOnDailyBy``.
     submitter_profile = models.JSONField(default=dict, blank=True)
     daily_submitter = models.JSONField(default=dict, blank=True)
+    # The organization Hugging Face's listing says the submitter acted for (``submitterOrganization``).
+    submitter_organization = models.JSONField(default=dict, blank=True)
     source = models.CharField(max_length=20, default="local")
 
     objects = SubmissionQuerySet.as_manager()

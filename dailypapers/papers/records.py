@@ -80,6 +80,8 @@ class PaperRecord:
     # HF's ``submittedBy`` (the listing's) and ``paper.submittedOnDailyBy`` objects, as sent.
     submitter_profile: dict | None = None
     daily_submitter: dict | None = None
+    # The listing's ``submitterOrganization`` (``_id``, ``name``, ``fullname``, ``avatar``), as sent.
+    submitter_organization: dict | None = None
     # From ``dailypapers export --vectors``: {"model": fingerprint, "vector": base64 of 384 float32};
     # the search app adopts it when the model matches (search.jobs.adopt_vectors), never upsert.
     embedding: dict | None = None

@@ -428,10 +428,13 @@ def _get_or_create_authors(names):
     return found
 
 
+HF_SUBMITTER_OBJECTS = ("submitter_profile", "daily_submitter", "submitter_organization")
+
+
 def _merge_profiles(submission, rec):
     """Take the record's Hugging Face user objects (a newer snapshot) where it has them."""
     changed = False
-    for name in ("submitter_profile", "daily_submitter"):
+    for name in HF_SUBMITTER_OBJECTS:
         value = getattr(rec, name)
         if value and value != getattr(submission, name):
             setattr(submission, name, value)

@@ -73,6 +73,7 @@ def hf_extras(paper, submission):
             link.hf for link in paper.ordered_authors) else None,
         "submitter_profile": submission.submitter_profile if submission else None,
         "daily_submitter": submission.daily_submitter if submission else None,
+        "submitter_organization": submission.submitter_organization if submission else None,
         "organization": _org_extras(paper.organization),
     }
     extras = {key: value for key, value in extras.items() if value not in (None, "", [], {})}

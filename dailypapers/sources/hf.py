@@ -93,7 +93,7 @@ def _exported_extras(extras, org_name):
         found["is_author_participating"] = extras["is_author_participating"]
     if isinstance(extras.get("media_urls"), list):
         found["media_urls"] = [url for url in extras["media_urls"] if isinstance(url, str)]
-    for name in ("submitter_profile", "daily_submitter"):
+    for name in ("submitter_profile", "daily_submitter", "submitter_organization"):
         if isinstance(extras.get(name), dict):
             found[name] = extras[name]
     details = extras.get("author_details")
@@ -156,6 +156,7 @@ def record_from_api_entry(entry, feed_day=None):
         submitted_by=(daily_by or {}).get("user") or (listed_by or {}).get("name"),
         submitter_profile=listed_by,
         daily_submitter=daily_by,
+        submitter_organization=_organization_object(entry.get("submitterOrganization")),
         organization=_org(entry.get("organization") or paper.get("organization")),
         github_repo=paper.get("githubRepo"),
         github_stars=paper.get("githubStars"),
@@ -185,6 +186,13 @@ def _profile(user):
     if not isinstance(user, dict) or not (user.get("user") or user.get("name")):
         return None
     return {key: user[key] for key in PROFILE_KEYS if key in user and _plain(user[key])}
+
+
+def _organization_object(org):
+    """A Hugging Face organization object as sent (its plain keys), or None."""
+    if not isinstance(org, dict) or not isinstance(org.get("name"), str) or not org["name"]:
+        return None
+    return {key: org[key] for key in ("_id", "name", "fullname", "avatar") if key in org and _plain(org[key])}
 
 
 def _plain(value):

@@ -31,7 +31,6 @@ ALLOWED = {
     ("paper.mediaUrls", "extra"): "media are sent in paper as well as on the listing",
     ("paper.submittedOnDailyAt", "extra"): "before June 2024 HF sent no submittedOnDailyAt; we know the day",
     ("paper.submittedOnDailyBy", "extra"): "before June 2024 HF named the submitter on the listing only",
-    ("submitterOrganization", "missing"): "a key HF sent for four days in 2025 (not stored)",
     ("organization", "extra"): "before October 2025 HF named the organization inside paper only",
     ("organization.avatar", "value"): "an organization is served as HF last described it",
     ("organization.avatar", "extra"): "an organization is served as HF last described it",
