@@ -183,7 +183,10 @@ def search_entry(hit):
 
 def _author(link):
     details = link.hf or {}
-    return {"_id": details.get("_id") or str(link.pk), "user": details.get("user"), "name": link.name,
+    user = details.get("user")
+    if isinstance(user, dict) and not user.get("fullname"):  # HF always sends it; an older record may not
+        user = user | {"fullname": user.get("user") or user.get("name") or link.name}
+    return {"_id": details.get("_id") or str(link.pk), "user": user, "name": link.name,
             "status": details.get("status"), "statusLastChangedAt": details.get("statusLastChangedAt"),
             "hidden": False}
 
@@ -193,11 +196,17 @@ def _daily_submitter(submission):
     if submission is None:
         return None
     if submission.daily_submitter and not submission.submitter_id:
-        return submission.daily_submitter
+        return _with_fullname(submission.daily_submitter, submission)
     name = submission.submitter_display
     if not name:
         return None
     return {"fullname": submission.submitter_fullname, "user": name, "type": "user", "name": name}
+
+
+def _with_fullname(user, submission):
+    """A stored user object as sent; one that came without ``fullname`` (which HF always sends, and
+    huggingface_hub reads) gets the name we know, rather than failing the whole list."""
+    return user if user.get("fullname") else user | {"fullname": submission.submitter_fullname}
 
 
 def _listing_submitter(submission):
@@ -205,7 +214,7 @@ def _listing_submitter(submission):
     if submission is None:
         return None
     if submission.submitter_profile and not submission.submitter_id:
-        return submission.submitter_profile
+        return _with_fullname(submission.submitter_profile, submission)
     name = submission.submitter_display
     if not name:
         return None
