@@ -48,8 +48,9 @@ lint: test-venv
 	$(BIN)/ruff check .
 	$(BIN)/dailypapers makemigrations --check --dry-run
 
+# tests/cluster needs PostgreSQL and Redis: it runs in the second pass only.
 test-sqlite: test-venv $(AXE)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --ignore=tests/cluster
 
 # The second pass: PostgreSQL and, as several nodes would share it, Redis as the cache.
 test-postgres: test-venv $(AXE)

@@ -19,6 +19,7 @@ import psycopg
 import pytest
 import redis
 
+from conftest import missing
 from dailypapers.lib import calendar
 from dailypapers.ops.tests.server import free_port
 from dailypapers.sources.tests.replay import ReplayServer, ok
@@ -39,7 +40,8 @@ def entry(n, day, title=None, upvotes=3):
 def _require_services():
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")) or \
             not os.environ.get("CACHE_URL", "").startswith("redis"):
-        pytest.skip("two nodes need PostgreSQL and Redis: this runs in make test's second pass")
+        missing("two nodes need PostgreSQL and Redis (scripts/with-postgres scripts/with-redis pytest "
+                "tests/cluster)", "the two-node tests")
 
 
 def _fresh_database():
