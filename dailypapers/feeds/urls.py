@@ -22,7 +22,7 @@ ROUTES = [
     ("daily", DailyFeed),
     ("trending", TrendingFeed),
     ("search", SearchFeed),
-    ("categories/<str:code>", CategoryFeed),
+    ("categories/<name:code>", CategoryFeed),
     ("organizations/<name:slug>", OrganizationFeed),
     ("authors/<name:slug>", AuthorFeed),
     ("collections/<name:username>/<name:slug>", CollectionFeed),

@@ -4,12 +4,15 @@ A pattern with path parameters must be taught here (``FILLERS``) before the rout
 whoever adds a route decides what object it names, so the walk never silently skips it.
 """
 
+import io
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.utils.regex_helper import normalize
+from PIL import Image
 
+from dailypapers.lib import avatars
 from dailypapers.papers.models import Paper
 
 
@@ -81,6 +84,16 @@ def _author(w):
     return {"slug": w.author.slug}
 
 
+def _avatar(world):
+    """An avatar kept for the world's organization, as the worker would have fetched it."""
+    url = "https://avatars.example.org/routes-walk.png"
+    if not avatars.local_url(url):
+        buffer = io.BytesIO()
+        Image.new("RGB", (8, 8), (10, 120, 200)).save(buffer, "PNG")
+        avatars.store(url, buffer.getvalue())
+    return {"name": avatars.file_name(url)}
+
+
 FILLERS = {
     # papers
     "papers:day": lambda w: {"key": w.day.isoformat()},
@@ -111,6 +124,7 @@ FILLERS = {
     "digests:one_click": lambda w: {"token": w.tokens["digest_unsubscribe"]},
     "digests:manage": lambda w: {"token": w.tokens["digest_manage"]},
     # feeds
+    "avatar": _avatar,
     "feeds:categories-rss": lambda w: {"code": "cs.LG"},
     "feeds:categories-atom": lambda w: {"code": "cs.LG"},
     "feeds:organizations-rss": _org,
@@ -191,6 +205,7 @@ PATH_BOUNDARIES = {
     "slug": NAMES, "username": NAMES, "code": ["cs.LG" * 100, "\x00", "\x01", "-", "é"],
     "token": ["x", "a" * 2000, "\x00", "..", "e30:1tAbCd:xyz"], "uidb64": ["x", "AAAA", "a" * 500, "\x00"],
     "token_id": NUMBERS[:4], "comment_id": NUMBERS[:4], "rest": ["", "a" * 2000, "\x00"],
+    "name": NAMES + ["..", "0" * 32 + ".PNG", "0" * 32 + ".png.failed"],
 }
 QUERY_BOUNDARIES = {
     "date": DATES + ["published", "featured"], "day": DATES, "from": DATES, "to": DATES, "week": WEEKS,
