@@ -153,7 +153,7 @@ def main():
     parser.add_argument("--max-events", type=int, default=40)
     args = parser.parse_args()
     setup_django()
-    from dailypapers.papers import recommend
+    from dailypapers.community import recommend
 
     papers = load(args.data)
     vectors = embeddings(papers, args.cache)

@@ -16,6 +16,6 @@ urlpatterns = [
     path("digests/", include("dailypapers.digests.urls")),
     path("", include("dailypapers.papers.urls")),
     path("", include("dailypapers.accounts.urls")),
-    path("", include("dailypapers.papers.community_urls")),
+    path("", include("dailypapers.community.urls")),
     path("", include("dailypapers.search.urls")),
 ]

@@ -5,10 +5,12 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from dailypapers.community import comments, moderation
+from dailypapers.community.models import AuthorClaim, Collection, InterestSeed, NotInterested
 from dailypapers.digests import tokens
 from dailypapers.digests.models import Subscription
-from dailypapers.papers import comments, moderation, votes
-from dailypapers.papers.models import AuthorClaim, Collection, InterestSeed, NotInterested, Submission, Upvote
+from dailypapers.papers import votes
+from dailypapers.papers.models import Submission, Upvote
 
 
 def delete_account(user):

@@ -19,7 +19,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from dailypapers.papers.models import Author, Collection, Paper, PaperAuthor
+from dailypapers.community.models import Collection
+from dailypapers.papers.models import Author, Paper, PaperAuthor
 
 from . import emails, lifecycle, limits, verification
 from .forms import LoginForm, PasswordConfirmForm, PasswordResetRequestForm, ProfileForm, SignupForm, TokenForm

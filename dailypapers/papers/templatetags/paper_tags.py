@@ -8,9 +8,7 @@ from django.urls import get_script_prefix
 from django.utils.safestring import mark_safe
 
 from dailypapers.lib.text import web_url
-from dailypapers.papers import cards
-
-from . import community_tags
+from dailypapers.papers import cards, votes
 
 register = template.Library()
 
@@ -67,6 +65,22 @@ def search_hit_card(context, hit):
     return cards.search_hit_card(hit, upvote_button(context, hit.paper), _page_state(context)[0])
 
 
+@register.simple_tag(takes_context=True)
+def has_voted(context, paper):
+    """Whether the viewer upvoted ``paper``. The first call on a page looks up every paper of the page
+    (``papers`` in the context) at once, so a feed costs one query, not one a card."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    cache = getattr(request, "_voted_ids", None)
+    if cache is None or paper.pk not in cache[0]:
+        ids = {paper.pk} | {p.pk for p in (context.get("papers") or [])}
+        cache = (ids, votes.voted_ids(user, ids))
+        request._voted_ids = cache
+    return paper.pk in cache[1]
+
+
 @register.simple_tag
 def verified_mark():
     """The mark after a verified author's name: the one markup of cards and the paper page."""
@@ -77,7 +91,7 @@ def verified_mark():
 def upvote_button(context, paper, box=False):
     """The upvote form for the reader of the page: the one markup of cards and the paper page."""
     prefix, next_url, csrf_token = _page_state(context)
-    return cards.upvote_form(paper, voted=community_tags.has_voted(context, paper), csrf_token=csrf_token,
+    return cards.upvote_form(paper, voted=has_voted(context, paper), csrf_token=csrf_token,
                              next_url=next_url, box=box, prefix=prefix)
 
 

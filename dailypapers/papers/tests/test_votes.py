@@ -170,7 +170,7 @@ def test_fifty_users_voting_at_once_add_fifty(transactional_db):
 
 @pytest.mark.django_db(transaction=True)
 def test_cached_anonymous_pages_show_new_votes_and_comments(settings, fresh_limits):
-    from dailypapers.papers import comments
+    from dailypapers.community import comments
 
     settings.PAGE_CACHE_SECONDS = 600
     paper = make_papers(1, hf_upvotes=10)[0]

@@ -4,8 +4,9 @@ import pytest
 from django.test import Client
 
 from dailypapers.accounts.tests.people import make_papers
-from dailypapers.papers import collections
-from dailypapers.papers.models import Collection, CollectionItem, Paper
+from dailypapers.community import collections
+from dailypapers.community.models import Collection, CollectionItem
+from dailypapers.papers.models import Paper
 
 pytestmark = pytest.mark.django_db
 

@@ -1,27 +1,11 @@
-"""Template helpers for the community parts of paper pages: comment threads, the viewer's votes."""
+"""Template helpers for the community parts of paper pages: comment threads, saves, link edits."""
 
 from django import template
 
-from dailypapers.papers import comments, votes
-from dailypapers.papers.models import Collection, CollectionItem
+from dailypapers.community import comments
+from dailypapers.community.models import Collection, CollectionItem
 
 register = template.Library()
-
-
-@register.simple_tag(takes_context=True)
-def has_voted(context, paper):
-    """Whether the viewer upvoted ``paper``. The first call on a page looks up every paper of the page
-    (``papers`` in the context) at once, so a feed costs one query, not one a card."""
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return False
-    cache = getattr(request, "_voted_ids", None)
-    if cache is None or paper.pk not in cache[0]:
-        ids = {paper.pk} | {p.pk for p in (context.get("papers") or [])}
-        cache = (ids, votes.voted_ids(user, ids))
-        request._voted_ids = cache
-    return paper.pk in cache[1]
 
 
 @register.simple_tag(takes_context=True)

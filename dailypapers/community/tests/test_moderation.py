@@ -4,8 +4,10 @@ from django.test import Client
 from dailypapers.accounts import lifecycle
 from dailypapers.accounts.models import User
 from dailypapers.accounts.tests.people import PASSWORD, make_papers
-from dailypapers.papers import comments, votes
-from dailypapers.papers.models import Author, AuthorClaim, Comment, ModerationLog, Organization, Paper, Submission
+from dailypapers.community import comments
+from dailypapers.community.models import AuthorClaim, Comment, ModerationLog
+from dailypapers.papers import votes
+from dailypapers.papers.models import Author, Organization, Paper, Submission
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +27,8 @@ def admin_action(client, model_url, action, ids):
 
 # -- the admin -------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("model_url", [
-    "papers/paper", "papers/submission", "papers/comment", "papers/organization", "papers/authorclaim",
-    "papers/collection", "papers/moderationlog", "papers/upvote", "papers/author", "accounts/user",
+    "papers/paper", "papers/submission", "community/comment", "papers/organization", "community/authorclaim",
+    "community/collection", "community/moderationlog", "papers/upvote", "papers/author", "accounts/user",
     "accounts/apitoken",
 ])
 def test_every_community_model_has_an_admin_page(client, moderator, paper, model_url):
@@ -39,8 +41,8 @@ def test_the_audit_log_cannot_be_edited_in_the_admin(client, moderator, paper):
     entry = ModerationLog.objects.create(actor=moderator, action="hide_paper", target_type="papers.paper",
                                          target_id=str(paper.pk), target_repr=str(paper))
     client.force_login(moderator)
-    assert client.get(f"/admin/papers/moderationlog/{entry.pk}/delete/").status_code == 403
-    assert client.get("/admin/papers/moderationlog/add/").status_code == 403
+    assert client.get(f"/admin/community/moderationlog/{entry.pk}/delete/").status_code == 403
+    assert client.get("/admin/community/moderationlog/add/").status_code == 403
 
 
 def test_hiding_papers_in_the_admin_is_logged(client, moderator, paper):
@@ -66,10 +68,10 @@ def test_staff_hide_a_paper_from_its_page(client, moderator, bob, paper):
 def test_hiding_comments_in_the_admin_keeps_the_count(client, moderator, alice, paper):
     comment = comments.post(paper, alice, "spam spam")
     client.force_login(moderator)
-    admin_action(client, "papers/comment", "hide", [comment.pk])
+    admin_action(client, "community/comment", "hide", [comment.pk])
     paper.refresh_from_db()
     assert Comment.objects.get().hidden and paper.local_comments == 0
-    assert log_entries() == [("mod", "hide_comment", "papers.comment")]
+    assert log_entries() == [("mod", "hide_comment", "community.comment")]
 
 
 def test_suspending_in_the_admin_blocks_log_in_and_votes(client, moderator, alice, paper):
@@ -109,12 +111,12 @@ def test_a_claim_approved_in_the_admin_shows_a_verified_author(client, alice, bo
     claim, rival = AuthorClaim.objects.get(user=alice), AuthorClaim.objects.get(user=bob)
     assert AuthorClaim.objects.count() == 2 and claim.status == "pending"
     client.force_login(moderator)
-    admin_action(client, "papers/authorclaim", "approve", [claim.pk])
+    admin_action(client, "community/authorclaim", "approve", [claim.pk])
     author.refresh_from_db()
     assert author.user == alice
     rival.refresh_from_db()
     assert rival.status == "rejected", "one author entry has one owner"
-    assert log_entries() == [("mod", "approve_claim", "papers.authorclaim")]
+    assert log_entries() == [("mod", "approve_claim", "community.authorclaim")]
     # Both pages mark the verified author, and alice's profile lists the paper.
     client.logout()
     detail = client.get(paper.get_absolute_url()).content.decode()
@@ -138,10 +140,10 @@ def test_claims_are_refused_for_verified_authors_and_unverified_users(client, al
 def test_rejecting_a_claim_is_logged(client, alice, moderator, paper):
     claim = AuthorClaim.objects.create(user=alice, author=Author.objects.get(slug="ilse-varga"))
     client.force_login(moderator)
-    admin_action(client, "papers/authorclaim", "reject", [claim.pk])
+    admin_action(client, "community/authorclaim", "reject", [claim.pk])
     claim.refresh_from_db()
     assert claim.status == "rejected" and claim.decided_by == moderator and claim.author.user is None
-    assert log_entries() == [("mod", "reject_claim", "papers.authorclaim")]
+    assert log_entries() == [("mod", "reject_claim", "community.authorclaim")]
 
 
 # -- organization and links ------------------------------------------------------------------------------

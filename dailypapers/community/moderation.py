@@ -4,9 +4,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import pagecache
-from .models import Author, AuthorClaim, ModerationLog, Paper, PaperAuthor
-from .votes import refresh_pages
+from dailypapers.papers import pagecache
+from dailypapers.papers.models import Author, Paper, PaperAuthor
+from dailypapers.papers.votes import refresh_pages
+
+from .models import AuthorClaim, ModerationLog
 
 
 def record(actor, action, target, note=""):

@@ -5,8 +5,10 @@ import pytest
 from django.utils import timezone
 
 from dailypapers.accounts.tests.people import make_papers
-from dailypapers.papers import collections, recommend, votes
-from dailypapers.papers.models import InterestSeed, NotInterested, Paper
+from dailypapers.community import collections, recommend
+from dailypapers.community.models import InterestSeed, NotInterested
+from dailypapers.papers import votes
+from dailypapers.papers.models import Paper
 from dailypapers.papers.upsert import upsert_papers
 from dailypapers.search.models import PaperEmbedding, vector_to_bytes
 

@@ -19,10 +19,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from dailypapers.accounts import emails, limits
 from dailypapers.lib import arxiv_ids
+from dailypapers.papers import votes
+from dailypapers.papers.models import Author, Paper
 
-from . import collections, comments, moderation, recommend, recommend_seeds, submit, votes
-from .community_forms import ClaimForm, CollectionForm, CommentForm, PaperLinksForm, SubmitForm
-from .models import Author, AuthorClaim, Collection, Comment, InterestSeed, NotInterested, Paper
+from . import collections, comments, moderation, recommend, recommend_seeds, submit
+from .forms import ClaimForm, CollectionForm, CommentForm, PaperLinksForm, SubmitForm
+from .models import AuthorClaim, Collection, Comment, InterestSeed, NotInterested
 
 # Papers offered to pick from on a cold start.
 SUGGESTIONS = 12

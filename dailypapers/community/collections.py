@@ -8,8 +8,9 @@ from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from dailypapers.lib.text import clean_line, slug_for
+from dailypapers.papers.models import Paper
 
-from .models import Collection, CollectionItem, Paper
+from .models import Collection, CollectionItem
 
 READING_LIST = "Reading list"
 MAX_COLLECTIONS = 200  # a user's named collections; far above any real use, well below abuse

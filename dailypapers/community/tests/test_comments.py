@@ -6,8 +6,9 @@ from django.test import Client
 
 from dailypapers.accounts.models import User
 from dailypapers.accounts.tests.people import make_papers, make_user
-from dailypapers.papers import comments, markup
-from dailypapers.papers.models import Comment, ModerationLog, Paper, Submission
+from dailypapers.community import comments, markup
+from dailypapers.community.models import Comment, ModerationLog
+from dailypapers.papers.models import Paper, Submission
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,9 @@ import re
 
 from dailypapers.lib import arxiv_ids
 from dailypapers.lib.text import slug_for
+from dailypapers.papers.models import Author, Paper, category_filter
 
-from .models import Author, InterestSeed, Paper, category_filter
+from .models import InterestSeed
 
 CATEGORY_RE = re.compile(r"^[a-z]+(?:-[a-z]+)*(?:\.[A-Za-z]{2,})?$")
 MAX_SEEDS = 100

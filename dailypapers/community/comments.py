@@ -12,9 +12,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from dailypapers.accounts import emails
+from dailypapers.papers import pagecache, votes
+from dailypapers.papers.models import Paper
 
-from . import moderation, pagecache, votes
-from .models import COMMENT_MAX_CHARS, Comment, Paper
+from . import moderation
+from .models import COMMENT_MAX_CHARS, Comment
 
 log = logging.getLogger(__name__)
 

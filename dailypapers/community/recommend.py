@@ -32,7 +32,9 @@ from django.db.models import Q
 from django.utils import timezone
 from threadpoolctl import threadpool_limits
 
-from .models import CollectionItem, InterestSeed, NotInterested, Paper, Submission, Upvote, category_filter
+from dailypapers.papers.models import Paper, Submission, Upvote, category_filter
+
+from .models import CollectionItem, InterestSeed, NotInterested
 
 # Candidates: visible papers published or featured in the RECENT_DAYS up to the latest feed day, at most
 # CANDIDATE_LIMIT of the newest.

@@ -3,10 +3,13 @@
 from django import forms
 from django.db import transaction
 
-from . import moderation, pagecache, votes
-from .models import COMMENT_MAX_CHARS, Organization, Paper
-from .records import OrgRecord, PaperRecord
-from .upsert import upsert_papers
+from dailypapers.papers import pagecache, votes
+from dailypapers.papers.models import Organization, Paper
+from dailypapers.papers.records import OrgRecord, PaperRecord
+from dailypapers.papers.upsert import upsert_papers
+
+from . import moderation
+from .models import COMMENT_MAX_CHARS
 
 GITHUB = "https://github.com/"
 

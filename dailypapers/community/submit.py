@@ -16,12 +16,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from dailypapers.lib import arxiv_ids, calendar
+from dailypapers.papers.models import Paper, Submission
+from dailypapers.papers.records import PaperRecord
+from dailypapers.papers.upsert import upsert_papers
 from dailypapers.sources import arxiv_api
 from dailypapers.sources.http import HttpError, PoliteClient
-
-from .models import Paper, Submission
-from .records import PaperRecord
-from .upsert import upsert_papers
 
 log = logging.getLogger(__name__)
 

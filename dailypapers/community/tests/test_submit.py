@@ -4,8 +4,8 @@ import pytest
 from django.utils import timezone
 
 from dailypapers.accounts.tests.people import make_papers, make_user
+from dailypapers.community import submit
 from dailypapers.lib import calendar
-from dailypapers.papers import submit
 from dailypapers.papers.models import Paper, Submission
 from dailypapers.sources.tests.replay import ReplayServer, Reply, ok
 
