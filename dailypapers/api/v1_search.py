@@ -1,8 +1,7 @@
 """``GET /api/v1/search``: the search page as JSON (paged with offset/limit, same filters and sorts).
 
-A ninja Router for the project's one NinjaAPI (``dailypapers/api/api.py``), attached there with
-``api.add_router("/v1/search", dailypapers.search.api_router.router)``. Papers are serialized as
-``/api/v1`` serializes them everywhere (``PaperOut``).
+A ninja Router attached to the project's one NinjaAPI (``api.py``) at ``/v1/search``. Papers are
+serialized as ``/api/v1`` serializes them everywhere (``PaperOut``).
 """
 
 import datetime as dt
@@ -12,10 +11,10 @@ from typing import Annotated, Literal
 from ninja import Field, Query, Router, Schema
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
-from dailypapers.api.v1 import paper_out
-from dailypapers.api.v1_schemas import ErrorOut, PaperOut
+from dailypapers.search.api import Filters, search
 
-from .api import Filters, search
+from .v1 import paper_out
+from .v1_schemas import ErrorOut, PaperOut
 
 router = Router(tags=["search"])
 MAX_OFFSET = 100_000  # deeper than any person pages; keeps a request's keyword read bounded

@@ -4,7 +4,7 @@ import pytest
 from django.urls import Resolver404, include, path, resolve
 from ninja import NinjaAPI
 
-from dailypapers.search.api_router import router
+from dailypapers.api.v1_search import router
 
 from .test_search import HOSTILE
 
