@@ -1,6 +1,7 @@
 """Template helpers for the community parts of paper pages: comment threads, saves, link edits."""
 
 from django import template
+from django.db.models import Count, Q
 
 from dailypapers.community import comments
 from dailypapers.community.models import Collection, CollectionItem
@@ -31,3 +32,13 @@ def can_edit_links(context, paper):
     user = context["request"].user
     submission = getattr(paper, "submission", None)
     return user.is_authenticated and (user.is_staff or (submission is not None and submission.submitter_id == user.pk))
+
+
+@register.simple_tag
+def profile_collections(person, viewer):
+    """The collections a profile lists: all of them to their owner, the public ones to anyone else."""
+    collections = Collection.objects.filter(owner=person)
+    if viewer != person:
+        collections = collections.filter(is_public=True)
+    return collections.annotate(size=Count("items", filter=Q(items__paper__hidden=False))).order_by(
+        "-is_reading_list", "name")
