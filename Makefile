@@ -46,6 +46,7 @@ run: venv
 
 lint: test-venv
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/dailypapers makemigrations --check --dry-run
 
 test-sqlite: test-venv $(AXE)
