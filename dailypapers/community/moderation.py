@@ -11,6 +11,13 @@ from dailypapers.papers.votes import refresh_pages
 from .models import AuthorClaim, ModerationLog
 
 
+def may_edit_links(user, paper):
+    """Whether ``user`` may set the paper's organization, GitHub repository and project page: its
+    submitter or staff."""
+    submission = getattr(paper, "submission", None)
+    return user.is_authenticated and (user.is_staff or (submission is not None and submission.submitter_id == user.pk))
+
+
 def record(actor, action, target, note=""):
     """Add one audit-log row: ``actor`` did ``action`` to ``target`` (any model instance)."""
     return ModerationLog.objects.create(

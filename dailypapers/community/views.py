@@ -320,17 +320,12 @@ def collection_json(request, username, slug):
 
 
 # -- paper links, hiding, author claims -----------------------------------------------------------------
-def _may_edit(user, paper):
-    submission = getattr(paper, "submission", None)
-    return user.is_authenticated and (user.is_staff or (submission is not None and submission.submitter_id == user.pk))
-
-
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def paper_edit(request, arxiv_id):
     """The submitter or staff set the organization, GitHub repository and project page."""
     paper = _paper(arxiv_id)
-    if not _may_edit(request.user, paper):
+    if not moderation.may_edit_links(request.user, paper):
         raise Http404()
     form = PaperLinksForm(request.POST or None, initial={
         "organization": paper.organization, "github_repo": paper.github_repo, "project_page": paper.project_page})

@@ -3,7 +3,7 @@
 from django import template
 from django.db.models import Count, Q
 
-from dailypapers.community import comments
+from dailypapers.community import comments, moderation
 from dailypapers.community.models import Collection, CollectionItem
 
 register = template.Library()
@@ -29,9 +29,7 @@ def save_state(context, paper):
 
 @register.simple_tag(takes_context=True)
 def can_edit_links(context, paper):
-    user = context["request"].user
-    submission = getattr(paper, "submission", None)
-    return user.is_authenticated and (user.is_staff or (submission is not None and submission.submitter_id == user.pk))
+    return moderation.may_edit_links(context["request"].user, paper)
 
 
 @register.simple_tag
