@@ -229,20 +229,6 @@ class Pool:
         return np.flatnonzero(allowed & self.embedded)
 
 
-def score(anchor_vectors, candidate_vectors, negative_vectors=None, positive_vectors=None):
-    """``(scores, nearest anchor index)`` for each candidate row.
-
-    ``positive_vectors`` (the anchors that are papers) train the linear model once there are
-    ``LINEAR_MIN_POSITIVES`` of them; otherwise the score is the cosine to the nearest anchor."""
-    sims = candidate_vectors @ anchor_vectors.T
-    nearest = sims.argmax(axis=1)
-    negatives = negative_vectors if negative_vectors is not None else np.zeros((0, candidate_vectors.shape[1]))
-    if positive_vectors is not None and len(positive_vectors) >= LINEAR_MIN_POSITIVES:
-        weights = fit_linear(positive_vectors, negatives, candidate_vectors)
-        return candidate_vectors @ weights[:-1] + weights[-1], nearest
-    return similarity(sims, candidate_vectors, negatives), nearest
-
-
 def similarity(sims, candidate_vectors, negatives):
     """Cosine to the nearest anchor, less the penalty for resembling a "not interested" paper."""
     scores = sims.max(axis=1)
@@ -251,17 +237,11 @@ def similarity(sims, candidate_vectors, negatives):
     return scores
 
 
-def fit_linear(positives, negatives, background, steps=100):
-    """L2-regularized logistic regression (weights + bias) by Nesterov gradient descent.
-
-    The background (unlabeled candidates) stands for "everything else", as in arxiv-sanity-lite; the
-    classes are balanced so a handful of positives is not drowned by thousands of background papers."""
-    everything = np.ones((len(background), 1), dtype=bool)
-    return fit_linear_many([positives], [negatives], background, everything, steps)[:, 0]
-
-
 def fit_linear_many(positives, negatives, background, pools, steps=100):
-    """``fit_linear`` for many users at once: column u of the result is user u's weights + bias.
+    """L2-regularized logistic regression (weights + bias) by Nesterov gradient descent, for many users at
+    once: column u of the result is user u's weights + bias. The background (unlabeled candidates) stands
+    for "everything else", as in arxiv-sanity-lite; the classes are balanced so a handful of positives
+    is not drowned by thousands of background papers.
 
     ``positives[u]``, ``negatives[u]``: user u's labeled vectors; ``background``: the candidates of
     all of them, ``pools[:, u]`` saying which are user u's. Each gradient step is then two matrix

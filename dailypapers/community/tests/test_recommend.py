@@ -105,7 +105,9 @@ def test_the_linear_model_learns_two_tastes_at_once():
 
     positives = np.vstack([around(a, 8), around(b, 8)])
     candidates = np.vstack([around(a, 5), around(b, 5), around(other, 40)])
-    scores, _nearest = recommend.score(positives, candidates, None, positives)
+    everything = np.ones((len(candidates), 1), dtype=bool)
+    weights = recommend.fit_linear_many([positives], [np.zeros((0, 16))], candidates, everything)[:, 0]
+    scores = candidates @ weights[:-1] + weights[-1]
     top = np.argsort(-scores)[:10]
     assert set(top) == set(range(10))
 
@@ -194,7 +196,7 @@ def test_it_ranks_many_users_at_once_exactly_as_one_at_a_time(alice, bob, charli
     assert "upvoted" in together[dana.pk][0].reason and "follow" in together[bob.pk][0].reason
 
 
-def test_the_batched_linear_fit_is_the_one_user_fit_column_by_column():
+def test_the_batched_linear_fit_is_each_users_fit_alone():
     rng = np.random.default_rng(3)
     background = rng.normal(size=(60, 16)).astype(np.float32)
     positives = [background[:2] + 0.1, background[5:9] - 0.1]
@@ -203,8 +205,10 @@ def test_the_batched_linear_fit_is_the_one_user_fit_column_by_column():
     pools[:10, 1] = False  # the second user's pool lacks the first ten papers
     together = recommend.fit_linear_many(positives, negatives, background, pools)
     for column in range(2):
-        alone = recommend.fit_linear(positives[column], negatives[column], background[pools[:, column]])
-        assert np.allclose(together[:, column], alone, rtol=1e-4, atol=1e-6)
+        pool = background[pools[:, column]]
+        alone = recommend.fit_linear_many([positives[column]], [negatives[column]], pool,
+                                          np.ones((len(pool), 1), dtype=bool))
+        assert np.allclose(together[:, column], alone[:, 0], rtol=1e-4, atol=1e-6)
 
 
 @pytest.mark.shared
