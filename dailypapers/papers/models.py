@@ -59,7 +59,7 @@ class PaperQuerySet(models.QuerySet):
 
     def for_cards(self):
         """Papers with their organization, submission and every author link, in two queries whatever the
-        count: the paper page, the JSON outputs and feeds. Lists of cards load through ``cards.load``."""
+        count: the paper page, the JSON outputs and feeds. Lists of cards read less (``cards.rows``)."""
         return self.select_related("organization", "submission", "submission__submitter").prefetch_related(
             Prefetch("paper_authors", queryset=PaperAuthor.objects.select_related("author").order_by("position"))
         )

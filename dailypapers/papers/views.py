@@ -39,11 +39,9 @@ def _page(request, queryset, size=None):
 
 
 def _card_page(request, papers):
-    """The requested page of ``papers`` (an ordered queryset), loaded as cards: the page's pks in the
-    queryset's order, then ``cards.load`` (two statements written once; building each card's organization,
-    submission and submitter through the ORM was most of an uncached day page's queries' cost)."""
-    page = _page(request, papers.values_list("pk", flat=True))
-    page.object_list = cards.load(page.object_list)
+    """The requested page of ``papers`` (an ordered queryset), read for cards."""
+    page = _page(request, cards.rows(papers))
+    page.object_list = cards.with_authors(page.object_list)
     return page
 
 
