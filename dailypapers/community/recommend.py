@@ -1,26 +1,10 @@
-""""For you": a per-user ranking of recent papers over the paper embeddings of the search app.
+""""For you": a per-user ranking of recent papers over the search app's paper embeddings.
 
-Signals: positives are the papers a user upvoted, saved or submitted, plus cold-start picks (papers,
-authors, arXiv categories); negatives are papers marked "not interested". Each positive is an
-*anchor*: a vector and the words that explain a pick ("“Tidal GD”, which you saved"). An author or a
-category is one anchor: the mean vector of its recent papers.
-
-Scoring: a user who follows only authors or categories (no positive paper yet) gets each candidate's
-cosine to the nearest anchor, less a penalty for resembling a "not interested" paper. From
-``LINEAR_MIN_POSITIVES`` positive papers on, a logistic regression learns the user's taste instead
-(positives against the candidate pool as background, "not interested" papers weighted up), as
-arxiv-sanity-lite does with its per-user SVM. ``bench/recommend.py`` measured the switch point: the
-linear model already beats nearest-anchor similarity with one positive (Recall@20 40 % against 33 %) and
-at every history length after, so it takes over from the first positive paper. Either way the nearest
-anchor names the reason.
-
-Vectors come from ``dailypapers.search.api.paper_embeddings``; a paper not embedded yet is simply not
-an anchor or a candidate until the embed job reaches it.
-
-Many users at once (``rank_many``, the email digests' "Picked for you"): the candidate pool is read
-once, every user's signals come from a few queries for the whole batch, and the linear models of all
-of them are fitted together, one matrix product per gradient step for the batch instead of one per
-user. ``recommend`` for one user is the same code with a batch of one, so both give the same picks.
+Positives (upvoted, saved, submitted papers and cold-start picks) are anchors; "not interested" papers
+are negatives. Users with no positive paper get the cosine to the nearest anchor; from
+``LINEAR_MIN_POSITIVES`` on, a logistic regression learns their taste (docs/community.md says why and
+how it was measured). ``rank_many`` ranks many users at once (the digests' picks) with one batched fit;
+``recommend`` is the same code for one user.
 """
 
 import datetime as dt
