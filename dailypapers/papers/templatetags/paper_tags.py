@@ -1,5 +1,5 @@
-"""Presentation helpers for paper pages: cards and their parts (see ``papers/cards.py``), compact counts,
-weekends, pagination links."""
+"""Presentation helpers for paper pages: cards and their parts (see ``papers/cards.py``), weekends,
+pagination links."""
 
 from urllib.parse import urlencode
 
@@ -12,16 +12,6 @@ register = template.Library()
 
 # Query parameters a page link carries over; anything else in the URL is dropped.
 KEPT_PARAMS = ("sort",)
-
-
-@register.filter
-def compact(value):
-    """1234 -> "1.2k", 1_500_000 -> "1.5M": star counts the way GitHub shows them."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return ""
-    return cards.compact(number)
 
 
 @register.filter(name="web_url")
