@@ -20,9 +20,9 @@ from dailypapers.lib.text import web_url
 from .models import Paper, PaperAuthor
 
 TEMPLATES = Path(__file__).with_name("jinja2")
-# How many author names a card shows before "· N authors" (also the template's slices); verified authors
-# further down still show.
+# How many author names a card shows before "· N authors"; verified authors further down still show.
 SHOWN_AUTHORS = 3
+ABSTRACT_FOLD_CHARS = 300  # longer abstracts fold into a <details>
 
 
 class CardAuthor(NamedTuple):
@@ -112,6 +112,7 @@ def _template():
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True, lstrip_blocks=True,
                       undefined=StrictUndefined, auto_reload=False)
     env.filters.update(url=url, web_url=web_url, compact=compact, day=_day)  # filters: called directly
+    env.globals.update(SHOWN_AUTHORS=SHOWN_AUTHORS, ABSTRACT_FOLD_CHARS=ABSTRACT_FOLD_CHARS)
     return env.get_template("papers/cards.html")
 
 
