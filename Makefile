@@ -46,6 +46,7 @@ run: venv
 
 lint: test-venv
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/dailypapers makemigrations --check --dry-run
 
 # tests/cluster needs PostgreSQL and Redis: it runs in the second pass only.

@@ -11,7 +11,7 @@ the top 20. Scorers, all over the same candidates:
 - ``newest``      newest first (feed timestamp), what a plain feed shows;
 - ``upvotes``     most upvoted first (the snapshot count in the data);
 - ``similarity``  the recommender's nearest-anchor cosine, whatever the history length;
-- ``for-you``     what the site does (``recommend.score``): the logistic model from
+- ``for-you``     what the site does (``recommend.rank_many``): the logistic model from
                   LINEAR_MIN_POSITIVES positive papers on, nearest-anchor similarity below that.
 
 Results are split by how many positives the user had; the switch point LINEAR_MIN_POSITIVES was
@@ -124,12 +124,14 @@ def rankers(recommend):
 
     def model(threshold):
         def rank(papers, cands, vectors, positives):
-            saved, recommend.LINEAR_MIN_POSITIVES = recommend.LINEAR_MIN_POSITIVES, threshold
-            try:
-                anchors = vectors[positives]
-                scores, _ = recommend.score(anchors, vectors[cands], None, anchors)
-            finally:
-                recommend.LINEAR_MIN_POSITIVES = saved
+            anchors, candidates = vectors[positives], vectors[cands]
+            if len(anchors) >= threshold:  # as recommend scores a user: the linear model, else similarity
+                everything = np.ones((len(candidates), 1), dtype=bool)
+                none = np.zeros((0, candidates.shape[1]))
+                weights = recommend.fit_linear_many([anchors], [none], candidates, everything)[:, 0]
+                scores = candidates @ weights[:-1] + weights[-1]
+            else:
+                scores = recommend.similarity(candidates @ anchors.T, candidates, [])
             return [cands[i] for i in np.argsort(-scores, kind="stable")]
         return rank
 
@@ -153,7 +155,7 @@ def main():
     parser.add_argument("--max-events", type=int, default=40)
     args = parser.parse_args()
     setup_django()
-    from dailypapers.papers import recommend
+    from dailypapers.community import recommend
 
     papers = load(args.data)
     vectors = embeddings(papers, args.cache)

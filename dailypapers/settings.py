@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "dailypapers.accounts",
     "dailypapers.papers",
+    "dailypapers.community",
     "dailypapers.sources",
     "dailypapers.ops",
     "ninja",  # serves /api/docs from its own static files, not a CDN

@@ -14,8 +14,9 @@ urlpatterns = [
     path("", include("dailypapers.api.urls")),
     path("feeds/", include("dailypapers.feeds.urls")),
     path("digests/", include("dailypapers.digests.urls")),
+    # Before the papers app: /papers?q=… is the search page (search/urls.py).
+    path("", include("dailypapers.search.urls")),
     path("", include("dailypapers.papers.urls")),
     path("", include("dailypapers.accounts.urls")),
-    path("", include("dailypapers.papers.community_urls")),
-    path("", include("dailypapers.search.urls")),
+    path("", include("dailypapers.community.urls")),
 ]

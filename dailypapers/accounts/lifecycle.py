@@ -1,14 +1,23 @@
-"""Changes to a whole account: deletion by its owner, suspension by a moderator, the data export."""
+"""Changes to a whole account: deletion by its owner, suspension by a moderator, the data export.
+
+Apps above accounts (community, digests) hold more of a user's data; they take part through the
+signals below, so that accounts imports none of them.
+"""
 
 from django.db import transaction
-from django.db.models import Q
-from django.urls import reverse
+from django.dispatch import Signal
 from django.utils import timezone
 
-from dailypapers.digests import tokens
-from dailypapers.digests.models import Subscription
-from dailypapers.papers import comments, moderation, votes
-from dailypapers.papers.models import AuthorClaim, Collection, InterestSeed, NotInterested, Submission, Upvote
+from dailypapers.papers import votes
+from dailypapers.papers.models import Submission, Upvote
+
+# ``user``: sent inside the deletion's transaction, before the account's row goes.
+deleting = Signal()
+# ``user``, ``moderator``, ``note``: sent inside the change's transaction.
+suspended = Signal()
+unsuspended = Signal()
+# ``user``: each receiver returns a dict of export sections (JSON-ready data) to add.
+exporting = Signal()
 
 
 def delete_account(user):
@@ -18,7 +27,7 @@ def delete_account(user):
         user = votes.lock_user(user)
         if user.counts_votes:
             votes.shift_counts(user, -1)
-        comments.erase_all_by(user)
+        deleting.send(sender=delete_account, user=user)
         user.delete()
 
 
@@ -34,7 +43,7 @@ def suspend(user, moderator, reason=""):
         user.suspended_at, user.suspension_reason, user.is_active = timezone.now(), reason[:255], False
         user.session_generation += 1
         user.save(update_fields=["suspended_at", "suspension_reason", "is_active", "session_generation"])
-        moderation.record(moderator, "suspend_user", user, note=reason)
+        suspended.send(sender=suspend, user=user, moderator=moderator, note=reason)
     return True
 
 
@@ -47,49 +56,26 @@ def unsuspend(user, moderator, note=""):
         user.save(update_fields=["suspended_at", "suspension_reason", "is_active"])
         if user.counts_votes:
             votes.shift_counts(user, +1)
-        moderation.record(moderator, "unsuspend_user", user, note=note)
+        unsuspended.send(sender=unsuspend, user=user, moderator=moderator, note=note)
     return True
 
 
 def export(user):
     """Everything the site holds about the user, as JSON-ready data (the "download my data" file)."""
-    return {
+    data = {
         "account": _account(user),
         "upvotes": [{"paper": v.paper.arxiv_id, "at": v.created_at.isoformat()}
                     for v in Upvote.objects.filter(user=user).select_related("paper").order_by("created_at")],
         "submissions": [{"paper": s.paper.arxiv_id, "feed_day": s.feed_day.isoformat(),
                          "at": s.submitted_at.isoformat()}
                         for s in Submission.objects.filter(submitter=user).select_related("paper")],
-        "comments": [_comment(c) for c in user.comments.select_related("paper", "parent").order_by("created_at")],
-        "collections": [_collection(c) for c in Collection.objects.filter(owner=user).prefetch_related(
-            "items__paper")],
-        "author_claims": [{"author": c.author.name, "status": c.status, "at": c.created_at.isoformat()}
-                          for c in AuthorClaim.objects.filter(user=user).select_related("author")],
-        "not_interested": list(NotInterested.objects.filter(user=user).values_list("paper__arxiv_id", flat=True)),
-        "interests": [{"kind": s.kind, "value": str(s.paper.arxiv_id if s.paper else s.author or s.category)}
-                      for s in InterestSeed.objects.filter(user=user).select_related("paper", "author")],
-        "digest_subscriptions": _digests(user),
-        "api_tokens": [{"name": t.name, "prefix": t.prefix, "created_at": t.created_at.isoformat(),
-                        "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None}
-                       for t in user.api_tokens.all()],
     }
-
-
-def digest_subscription(user):
-    """The user's digest subscription (digests app), with the link to manage it; None if they have none."""
-    subscription = Subscription.objects.filter(Q(user=user) | Q(email__iexact=user.email)).first()
-    if subscription is None:
-        return None
-    subscription.manage_url = reverse("digests:manage", args=[tokens.make(tokens.MANAGE, subscription)])
-    return subscription
-
-
-def _digests(user):
-    subscription = digest_subscription(user)
-    if subscription is None:
-        return []
-    return [{"email": subscription.email, "frequency": subscription.frequency, "status": subscription.status,
-             "focus_categories": subscription.focus_categories, "focus_keywords": subscription.focus_keywords}]
+    for _receiver, sections in exporting.send(sender=export, user=user):
+        data |= sections
+    data["api_tokens"] = [{"name": t.name, "prefix": t.prefix, "created_at": t.created_at.isoformat(),
+                           "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None}
+                          for t in user.api_tokens.all()]
+    return data
 
 
 def _account(user):
@@ -100,16 +86,3 @@ def _account(user):
         "notify_comments_on_submissions": user.notify_comments_on_submissions,
         "notify_thread_replies": user.notify_thread_replies,
     }
-
-
-def _comment(comment):
-    return {"paper": comment.paper.arxiv_id, "id": comment.pk, "reply_to": comment.parent_id,
-            "body": comment.body, "created_at": comment.created_at.isoformat(),
-            "edited_at": comment.edited_at.isoformat() if comment.edited_at else None,
-            "deleted": comment.deleted_at is not None, "hidden": comment.hidden}
-
-
-def _collection(collection):
-    return {"name": collection.name, "slug": collection.slug, "public": collection.is_public,
-            "reading_list": collection.is_reading_list, "description": collection.description,
-            "papers": [item.paper.arxiv_id for item in collection.items.all()]}

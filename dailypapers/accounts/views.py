@@ -7,7 +7,6 @@ from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
-from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
@@ -19,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from dailypapers.papers.models import Author, Collection, Paper, PaperAuthor
+from dailypapers.papers.models import Author, Paper, PaperAuthor
 
 from . import emails, lifecycle, limits, verification
 from .forms import LoginForm, PasswordConfirmForm, PasswordResetRequestForm, ProfileForm, SignupForm, TokenForm
@@ -162,15 +161,10 @@ def profile(request, username):
     verified_authors = list(Author.objects.filter(user=person))
     verified_papers = Paper.objects.visible().filter(
         pk__in=PaperAuthor.objects.filter(author__in=verified_authors).values("paper")).for_cards()
-    collections = Collection.objects.filter(owner=person)
-    if request.user != person:
-        collections = collections.filter(is_public=True)
     context = {
         "person": person,
         "submitted": Paper.objects.visible().filter(submission__submitter=person).for_cards()
         .with_total_upvotes().order_by("-submission__feed_day", "-arxiv_id")[:50],
-        "collections": collections.annotate(size=Count("items", filter=Q(items__paper__hidden=False)))
-        .order_by("-is_reading_list", "name"),
         "verified_authors": verified_authors,
         "verified_papers": verified_papers.with_total_upvotes().order_by("-published", "-arxiv_id")[:50],
     }
@@ -198,7 +192,7 @@ def settings_view(request):
         else:
             messages.success(request, "Settings saved.")
         return redirect("accounts:settings")
-    context = {"form": form, "section": "profile", "digest": lifecycle.digest_subscription(request.user)}
+    context = {"form": form, "section": "profile"}
     return render(request, "accounts/settings.html", context)
 
 

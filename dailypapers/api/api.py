@@ -11,9 +11,7 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from dailypapers.search.api_router import router as search_router
-
-from . import hf, v1, v1_writes
+from . import hf, v1, v1_search, v1_writes
 from .errors import ApiError, error_response, unauthorized, validation_message
 
 log = logging.getLogger(__name__)
@@ -60,7 +58,7 @@ api.add_router("/", hf.router)
 api.add_router("/v1", v1_writes.router)
 api.add_router("/v1", v1.router)
 # Search's own router (owned by the search app), serializing papers with v1's PaperOut.
-api.add_router("/v1/search", search_router)
+api.add_router("/v1/search", v1_search.router)
 
 
 @api.exception_handler(ApiError)

@@ -6,17 +6,10 @@ from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from dailypapers.community import collections as paper_collections
+from dailypapers.community.models import Collection
 from dailypapers.lib import arxiv_ids, periods, ranking
-from dailypapers.papers import collections as paper_collections
-from dailypapers.papers.models import (
-    Author,
-    Collection,
-    Organization,
-    Paper,
-    PaperAuthor,
-    Submission,
-    category_filter,
-)
+from dailypapers.papers.models import Author, Organization, Paper, PaperAuthor, Submission, category_filter
 
 from .errors import ApiError
 

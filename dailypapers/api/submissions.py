@@ -1,4 +1,4 @@
-"""``POST /api/v1/submissions`` runs the web's submit (``papers/submit.py``: the same rules, the same
+"""``POST /api/v1/submissions`` runs the web's submit (``community/submit.py``: the same rules, the same
 write path) and turns its refusal into the status a client can act on.
 
 ``submit`` refuses with one exception type and a sentence for people. Which rule refused is read back
@@ -14,8 +14,8 @@ import math
 from django.conf import settings
 from django.utils import timezone
 
+from dailypapers.community import submit
 from dailypapers.lib import arxiv_ids, calendar
-from dailypapers.papers import submit
 from dailypapers.papers.models import Paper
 from dailypapers.sources import arxiv_api
 from dailypapers.sources.http import HttpError

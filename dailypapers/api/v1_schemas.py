@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from dailypapers.papers.models import COMMENT_MAX_CHARS
+from dailypapers.community.models import COMMENT_MAX_CHARS
 
 
 class Out(BaseModel):

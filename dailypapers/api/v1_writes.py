@@ -18,8 +18,10 @@ from ninja.responses import Status
 
 from dailypapers.accounts import emails, limits
 from dailypapers.accounts.api_auth import TokenAuth
-from dailypapers.papers import collections, comments, siteurl, votes
-from dailypapers.papers.models import Collection, Comment, Paper
+from dailypapers.community import collections, comments
+from dailypapers.community.models import Collection, Comment
+from dailypapers.papers import siteurl, votes
+from dailypapers.papers.models import Paper
 
 from . import queries, submissions
 from .errors import ApiError

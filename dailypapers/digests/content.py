@@ -14,7 +14,7 @@ from collections import defaultdict
 from django.conf import settings
 from django.db.models import Q
 
-from dailypapers.papers import recommend
+from dailypapers.community import recommend
 from dailypapers.papers.models import Paper, category_filter
 from dailypapers.search.api import paper_embeddings
 
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 
 def personal_picks(users, period, exclude, limit, embeddings=None):
-    """THE integration point with the recommender ("For you", ``dailypapers.papers.recommend``):
+    """THE integration point with the recommender ("For you", ``dailypapers.community.recommend``):
     ``{user id: ids of up to limit papers}`` picked for each of ``users`` in the 30 days before
     ``period``'s slot, best first, none in ``exclude[user id]``. All of them are ranked in one batch
     (``recommend.rank_many``: the picks ``recommend`` would give each alone). A user with no signal yet

@@ -19,10 +19,11 @@ from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import format_html
 
+from dailypapers.community import collections as paper_collections
+from dailypapers.community.models import Collection
 from dailypapers.lib.text import clean_line, web_url
-from dailypapers.papers import collections as paper_collections
 from dailypapers.papers import siteurl
-from dailypapers.papers.models import Author, Collection, Organization, Paper, PaperAuthor, category_filter
+from dailypapers.papers.models import Author, Organization, Paper, PaperAuthor, category_filter
 from dailypapers.search import api as search
 
 MAX_QUERY_CHARS = 1000

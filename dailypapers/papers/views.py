@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from dailypapers.lib import arxiv_ids, calendar, periods
-from dailypapers.search.api import similar_papers
 
 from . import cards, pagecache, siteurl, social
 from .models import Author, Organization, Paper, PaperAuthor, Submission
@@ -40,11 +39,9 @@ def _page(request, queryset, size=None):
 
 
 def _card_page(request, papers):
-    """The requested page of ``papers`` (an ordered queryset), loaded as cards: the page's pks in the
-    queryset's order, then ``cards.load`` (two statements written once; building each card's organization,
-    submission and submitter through the ORM was most of an uncached day page's queries' cost)."""
-    page = _page(request, papers.values_list("pk", flat=True))
-    page.object_list = cards.load(page.object_list)
+    """The requested page of ``papers`` (an ordered queryset), read for cards."""
+    page = _page(request, cards.rows(papers))
+    page.object_list = cards.with_authors(page.object_list)
     return page
 
 
@@ -73,11 +70,8 @@ def _period_topics(request, kind, key):
 @require_safe
 @pagecache.cache_page(_latest_topics)
 def latest(request):
-    """``/`` and ``/papers``: the latest feed day that has papers (a date picker value redirects)."""
-    if request.GET.get("q", "").strip():
-        from dailypapers.search.views import search_page  # /papers?q=… is the search page
-
-        return search_page(request)
+    """``/`` and ``/papers``: the latest feed day that has papers (a date picker value redirects). With a
+    query they are the search page: the search app answers them first (search/urls.py)."""
     if picked := request.GET.get("date"):
         try:
             return redirect(_period_url(periods.parse_day(picked)))
@@ -120,7 +114,7 @@ def _feed(request, period, is_latest=False, default_sort=DEFAULT_SORT):
         "sorts": SORTS,
         "is_latest": is_latest,
         "nav": _navigation(period),
-        **({} if page.paginator.count else {**_empty_period(period), **_backfill_status()}),
+        **({} if page.paginator.count else _empty_period(period)),
         "canonical_url": siteurl.absolute(_period_url(period)),
     }
     return render(request, "papers/feed.html", context)
@@ -150,19 +144,6 @@ def _shifted(period, steps):
         return period.shifted(steps)
     except periods.OutOfRange:  # the first or last supported period has no neighbour there
         return None
-
-
-def _backfill_status():
-    """While the first sync of an empty site runs, its progress (shown instead of a blank list)."""
-    from dailypapers.sources.models import SourceState
-
-    state = SourceState.objects.filter(name="hf").first()
-    if state is None:
-        return {}
-    progress = state.checkpoint.get("progress") or {}
-    if state.running_since and progress:
-        return {"backfill": progress}
-    return {"backfill_error": bool(state.last_error)}
 
 
 def _empty_period(period):
@@ -200,7 +181,6 @@ def paper_detail(request, arxiv_id):
         "authors": paper.ordered_authors,
         "versions": list(paper.versions.all()),
         "submission": getattr(paper, "submission", None),
-        "similar": similar_papers(paper),
     }
     return render(request, "papers/detail.html", context)
 

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
 from dailypapers.lib import arxiv_ids
+from dailypapers.papers import views as papers_views
 
 from . import progress
 from .api import SORTS, Filters, search
@@ -33,6 +34,13 @@ def _date(text):
         return dt.date.fromisoformat((text or "").strip())
     except ValueError:
         return None
+
+
+def feed_or_search(request):
+    """``/`` and ``/papers``: the search page for a query (as on huggingface.co), else the papers' feed."""
+    if request.GET.get("q", "").strip():
+        return search_page(request)
+    return papers_views.latest(request)
 
 
 @require_safe

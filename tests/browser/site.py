@@ -9,8 +9,8 @@ from django.core.cache import caches
 from django.test import Client
 
 from dailypapers.accounts.tests.people import make_user
+from dailypapers.community import collections, comments
 from dailypapers.lib import calendar
-from dailypapers.papers import collections, comments
 from dailypapers.papers.records import OrgRecord, PaperRecord
 from dailypapers.papers.upsert import upsert_papers
 

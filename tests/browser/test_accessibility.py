@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from dailypapers.papers.models import Comment, Upvote
+from dailypapers.community.models import Comment
+from dailypapers.papers.models import Upvote
 
 from . import site
 

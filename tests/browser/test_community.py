@@ -18,8 +18,9 @@ from django.db import connections
 from django.utils import timezone
 
 from dailypapers.accounts.models import User
+from dailypapers.community.models import Comment
 from dailypapers.lib import calendar
-from dailypapers.papers.models import Comment, Paper, Upvote
+from dailypapers.papers.models import Paper, Upvote
 from dailypapers.papers.records import PaperRecord
 from dailypapers.papers.upsert import upsert_papers
 from dailypapers.search.models import PaperEmbedding, vector_to_bytes

@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from dailypapers.accounts import lifecycle, verification
 from dailypapers.accounts.models import ApiToken, User, hash_token
-from dailypapers.papers import collections, comments, votes
+from dailypapers.community import collections, comments
+from dailypapers.papers import votes
 from dailypapers.papers.models import Author, Submission, Upvote
 
 from .people import PASSWORD, make_papers, make_user

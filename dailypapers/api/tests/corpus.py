@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.core.cache import caches
 
-from dailypapers.papers import collections
+from dailypapers.community import collections
 from dailypapers.papers.models import Paper, Submission
 from dailypapers.papers.records import OrgRecord, PaperRecord
 from dailypapers.papers.upsert import upsert_papers

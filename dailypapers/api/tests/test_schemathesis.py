@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from dailypapers.accounts.models import ApiToken, hash_token
 from dailypapers.api.api import api
-from dailypapers.papers import submit
+from dailypapers.community import submit
 
 pytestmark = pytest.mark.django_db
 

@@ -11,10 +11,11 @@ from django.utils import timezone
 
 from dailypapers.accounts.models import ApiToken
 from dailypapers.accounts.tests.people import make_papers, make_user
+from dailypapers.community import comments
+from dailypapers.community.models import COMMENT_MAX_CHARS, Collection, Comment
+from dailypapers.community.tests.test_submit import atom
 from dailypapers.lib import calendar
-from dailypapers.papers import comments
-from dailypapers.papers.models import COMMENT_MAX_CHARS, Collection, Comment, Paper, Submission, Upvote
-from dailypapers.papers.tests.test_submit import atom
+from dailypapers.papers.models import Paper, Submission, Upvote
 from dailypapers.sources.tests.replay import Reply, ok
 
 from .. import submissions

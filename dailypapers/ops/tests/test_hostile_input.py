@@ -23,9 +23,9 @@ from django.utils import timezone
 from markdown_it import MarkdownIt
 
 from dailypapers.accounts.tests.people import make_user
+from dailypapers.community import collections, comments
 from dailypapers.digests.emails import digest_email
 from dailypapers.digests.models import Digest, Subscription
-from dailypapers.papers import collections, comments
 from dailypapers.papers.models import Author, Organization, Paper, PaperAuthor, Submission
 from dailypapers.papers.records import OrgRecord, PaperRecord
 from dailypapers.papers.upsert import upsert_papers

@@ -17,19 +17,13 @@ from django.utils.http import urlsafe_base64_encode
 from dailypapers.accounts import verification
 from dailypapers.accounts.models import ApiToken, User
 from dailypapers.accounts.tests.people import make_user
+from dailypapers.community import collections, comments, moderation
+from dailypapers.community.models import AuthorClaim, Collection, Comment
 from dailypapers.digests import tokens as digest_tokens
 from dailypapers.digests.models import Digest, Subscription
 from dailypapers.lib import periods
-from dailypapers.papers import collections, comments, moderation, votes
-from dailypapers.papers.models import (
-    Author,
-    AuthorClaim,
-    Collection,
-    Comment,
-    Organization,
-    Paper,
-    Submission,
-)
+from dailypapers.papers import votes
+from dailypapers.papers.models import Author, Organization, Paper, Submission
 from dailypapers.papers.records import OrgRecord, PaperRecord
 from dailypapers.papers.upsert import upsert_papers
 from dailypapers.sources.models import SourceState

@@ -7,7 +7,7 @@ BATCH = 500
 
 def render_existing(apps, schema_editor):
     """Store the HTML of every comment written before comments kept it, so none shows unrendered."""
-    from dailypapers.papers import markup
+    from dailypapers.community import markup
 
     Comment = apps.get_model("papers", "Comment")
     batch = []

@@ -1,31 +1,17 @@
-"""Presentation helpers for paper pages: cards and their parts (see ``papers/cards.py``), compact counts,
-weekends, pagination links."""
+"""Presentation helpers for paper pages: cards and their parts (see ``papers/cards.py``), weekends,
+pagination links."""
 
 from urllib.parse import urlencode
 
 from django import template
-from django.urls import get_script_prefix
-from django.utils.safestring import mark_safe
 
 from dailypapers.lib.text import web_url
-from dailypapers.papers import cards
-
-from . import community_tags
+from dailypapers.papers import cards, votes
 
 register = template.Library()
 
 # Query parameters a page link carries over; anything else in the URL is dropped.
 KEPT_PARAMS = ("sort",)
-
-
-@register.filter
-def compact(value):
-    """1234 -> "1.2k", 1_500_000 -> "1.5M": star counts the way GitHub shows them."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return ""
-    return cards.compact(number)
 
 
 @register.filter(name="web_url")
@@ -55,40 +41,71 @@ def elided_pages(page):
     return list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
 
 
+def _voted(context, papers):
+    """The pks among ``papers`` the viewer upvoted. The first call on a page looks up every paper of the
+    page (``papers`` in the context) at once, so a feed costs one query, not one a card."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return set()
+    wanted = {paper.pk for paper in papers}
+    cache = getattr(request, "_voted_ids", None)
+    if cache is None or not wanted <= cache[0]:
+        ids = wanted | {p.pk for p in (context.get("papers") or [])}
+        cache = request._voted_ids = (ids, votes.voted_ids(user, ids))
+    return cache[1] & wanted
+
+
+def _render(context, papers, hits=None):
+    next_url, csrf_token = _page_state(context)
+    return cards.render(papers, voted=_voted(context, papers), csrf_token=csrf_token, next_url=next_url, hits=hits)
+
+
+@register.simple_tag(takes_context=True)
+def paper_cards(context, papers):
+    """The cards of ``papers``, with upvote buttons for the reader of the page."""
+    return _render(context, papers)
+
+
 @register.simple_tag(takes_context=True)
 def paper_card(context, paper):
-    """A paper card (``papers/_card.html`` is this tag), with an upvote form for the reader of the page."""
-    return cards.paper_card(paper, upvote_button(context, paper), _page_state(context)[0])
+    """One paper's card (lists render through ``paper_cards``)."""
+    return _render(context, [paper])
 
 
 @register.simple_tag(takes_context=True)
-def search_hit_card(context, hit):
-    """A search result's card (``search/_hit.html`` is this tag): a paper card with its highlights."""
-    return cards.search_hit_card(hit, upvote_button(context, hit.paper), _page_state(context)[0])
-
-
-@register.simple_tag
-def verified_mark():
-    """The mark after a verified author's name: the one markup of cards and the paper page."""
-    return mark_safe(cards.VERIFIED_MARK)  # noqa: S308 - a constant of ours, no input in it
+def search_hit_cards(context, hits):
+    """Search results (``search.api.Hit``): paper cards with their highlights and why they matched."""
+    return _render(context, [hit.paper for hit in hits], hits)
 
 
 @register.simple_tag(takes_context=True)
 def upvote_button(context, paper, box=False):
     """The upvote form for the reader of the page: the one markup of cards and the paper page."""
-    prefix, next_url, csrf_token = _page_state(context)
-    return cards.upvote_form(paper, voted=community_tags.has_voted(context, paper), csrf_token=csrf_token,
-                             next_url=next_url, box=box, prefix=prefix)
+    next_url, csrf_token = _page_state(context)
+    return cards.upvote_form(paper, voted=paper.pk in _voted(context, [paper]), csrf_token=csrf_token,
+                             next_url=next_url, box=box)
 
 
 def _page_state(context):
-    """What every card of one page shares, read once per page (a day page has up to 50 cards)."""
+    """What every card of one page shares, read once per page."""
     state = context.render_context.get(_page_state)
     if state is None:
         request = context.get("request")
         next_url = request.get_full_path() if request else ""
-        state = context.render_context[_page_state] = (get_script_prefix(), next_url, context.get("csrf_token"))
+        state = context.render_context[_page_state] = (next_url, context.get("csrf_token"))
     return state
+
+
+@register.simple_tag
+def verified_mark():
+    """The mark after a verified author's name: the one markup of cards and the paper page."""
+    return cards.verified_mark()
+
+
+@register.simple_tag
+def comment_icon():
+    return cards.comment_icon()
 
 
 @register.simple_tag

@@ -1,6 +1,6 @@
-"""Paper cards rendered in Python (papers/cards.py): same markup as the community templates they mirror,
-every value escaped, ``cards.load`` equal to the ORM's full ``for_cards()``, and the day
-page's cheaper queries (neighbouring days, first page without COUNT) giving the same answers."""
+"""Paper cards (papers/cards.py and its Jinja2 template): every value escaped, the same card from
+``cards.load`` as from the ORM's full ``for_cards()``, and the day page's cheaper queries (neighbouring
+days, first page without COUNT) giving the same answers."""
 
 import datetime as dt
 import re
@@ -65,9 +65,9 @@ def test_it_marks_verified_authors_alike_on_cards_and_the_paper_page(client):
     link = paper.ordered_authors[0]
     Author.objects.filter(pk=link.author_id).update(user=make_user("alice"))
     detail = client.get(paper.get_absolute_url()).content.decode()
-    assert f"{link.author.name}</a>{cards.VERIFIED_MARK}" in detail and detail.count("verified-mark") == 1
+    assert f"{link.author.name}</a>{cards.verified_mark()}" in detail and detail.count("verified-mark") == 1
     day = client.get(f"/papers/date/{MONDAY.isoformat()}").content.decode()
-    assert f"{link.author.name}</a>{cards.VERIFIED_MARK}" in day
+    assert f"{link.author.name}</a>{cards.verified_mark()}" in day
 
 
 def card_of(paper, user=None):
@@ -106,7 +106,7 @@ def test_it_escapes_every_value_on_a_card():
     )[0]
     card = card_of(cards.load([paper.pk])[0])
     assert "<script>" not in card and "<img src=x" not in card
-    assert "&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in card
+    assert "&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in card
     assert "★ 1.2k" in card and "Submitted by dana" in card and "<details" in card  # a long abstract folds
 
 
@@ -168,10 +168,9 @@ def test_it_links_no_stored_url_that_is_not_http(client):
         assert "org-avatar-fallback" in body, path
 
 
-def test_load_gives_what_the_orm_gives_for_cards():
-    """``cards.load`` reads cards through hand-written SQL: every field and relation must equal what the
-    ORM's ``for_cards()`` gives, its short author list the full list's first three and verified ones,
-    and the rendered card the same, on each database."""
+def test_load_reads_a_list_of_cards_in_two_queries_and_renders_without_more():
+    """``cards.load`` keeps the order asked for, drops hidden papers, and loads everything a card reads: the
+    card is the one a fully loaded paper (``for_cards()``) gives, rendered without a query."""
     rich, bare, hidden = make_papers(
         1, 2, 3, day=MONDAY, authors=AUTHORS, organization=OrgRecord("Lantern Lab", "lantern"),
         github_repo="https://github.com/a/b", github_stars=1234, keywords=["a <b>", "c"],
@@ -180,27 +179,15 @@ def test_load_gives_what_the_orm_gives_for_cards():
     Author.objects.filter(slug="erin-muon").update(user=make_user("erin"))
     Submission.objects.filter(paper=rich).update(submitter=make_user("dana"), submitter_name="")
     Paper.objects.filter(pk=hidden.pk).update(hidden=True)
-    pks = [rich.pk, bare.pk, hidden.pk, never_featured.pk]
+    pks = [never_featured.pk, rich.pk, hidden.pk, bare.pk]
     with CaptureQueriesContext(connection) as queries:
-        loaded = {paper.pk: paper for paper in cards.load(pks)}
-    assert len(queries) == 2 and set(loaded) == {rich.pk, bare.pk, never_featured.pk}
+        loaded = cards.load(pks)
+    assert len(queries) == 2 and [p.pk for p in loaded] == [never_featured.pk, rich.pk, bare.pk]
     orm = Paper.objects.for_cards().in_bulk(pks)
-    for pk, paper in loaded.items():
-        expected = orm[pk]
-        for field in Paper._meta.concrete_fields:
-            assert getattr(paper, field.attname) == getattr(expected, field.attname), field.name
-        links = expected.ordered_authors
-        assert paper.author_count == len(links)
-        assert paper.card_authors == [cards.CardAuthor(link.name, link.author.slug, link.author.user_id is not None)
-                                      for n, link in enumerate(links) if n < cards.SHOWN_AUTHORS or link.author.user_id]
-        assert paper.organization == expected.organization
-        assert getattr(paper, "submission", None) == getattr(expected, "submission", None)
+    for paper in loaded:
+        expected = orm[paper.pk]
+        assert paper.author_count == len(expected.ordered_authors)
         with CaptureQueriesContext(connection) as queries:
             assert card_of(paper) == card_of(expected)
         assert len(queries) == 0, "a relation the card reads was not loaded"
-    submission = loaded[rich.pk].submission
-    assert submission.submitter_display == "dana" and submission.feed_day == MONDAY
-    assert loaded[rich.pk].keywords == ["a <b>", "c"] and loaded[rich.pk].published == rich.published
-    assert cards.load([]) == [] and cards.load([hidden.pk]) == []
-    order = [never_featured.pk, hidden.pk, rich.pk, bare.pk, rich.pk]  # the callers' order, each once
-    assert [paper.pk for paper in cards.load(order)] == [never_featured.pk, rich.pk, bare.pk]
+    assert "Submitted by dana" in card_of(loaded[1]) and "Erin Muon" in card_of(loaded[1])

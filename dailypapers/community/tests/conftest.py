@@ -1,0 +1,3 @@
+"""The personas (alice, bob, charlie, moderator) for the community tests."""
+
+from dailypapers.accounts.tests.personas import alice, bob, charlie, fresh_limits, moderator  # noqa: F401
