@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('papers', '0004_comment_html'),
+        ('papers', '0005_community_moves_out'),
     ]
 
     operations = [
