@@ -142,13 +142,9 @@ def _body_changed_at(full_path, etag):
     seen = cache.get(key)
     if seen and seen[0] == etag:
         return seen[1]
-    now = _now()
+    now = int(time.time())
     cache.set(key, (etag, now), timeout=LAST_MODIFIED_MEMORY_S)
     return now
-
-
-def _now():
-    return int(time.time())
 
 
 def _is_preflight(request):
