@@ -1,6 +1,8 @@
 """What every public read gets: conditional GET (ETag / Last-Modified, 304), CORS, HEAD and the
 anonymous rate limit with its headers."""
 
+import datetime as dt
+
 import pytest
 import time_machine
 from django.utils.http import http_date
@@ -25,6 +27,16 @@ def test_a_current_etag_gets_a_304_and_a_changed_body_a_new_etag(client, corpus,
         Paper.objects.filter(arxiv_id="2603.00002").update(hidden=True)  # the days list counts papers
         changed = client.get(url, headers={"If-None-Match": first["ETag"]})
         assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
+
+
+def test_a_paged_list_keeps_its_etag_from_one_second_to_the_next(client, corpus):
+    url = "/api/v1/papers?limit=2"
+    with time_machine.travel(dt.datetime(2026, 3, 3, 12, 0, 0, 900_000, tzinfo=dt.UTC), tick=False) as clock:
+        first = client.get(url)
+        assert first.json()["next_cursor"]  # a page with a next one: its body holds a signed cursor
+        clock.shift(dt.timedelta(seconds=1))
+        again = client.get(url, headers={"If-None-Match": first["ETag"]})
+    assert again.status_code == 304
 
 
 def test_last_modified_is_when_the_body_last_changed(client, corpus):
