@@ -24,9 +24,9 @@ from django.http import HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
-from dailypapers.accounts import api_auth
 from dailypapers.lib import ratelimit
 
+from . import auth
 from .errors import V1_PREFIX, ApiError, error_response, unauthorized
 
 READ_METHODS = ("GET", "HEAD")
@@ -54,7 +54,7 @@ def public_read(view, bucket="api", routed=False):
     def wrapper(request, *args, **kwargs):
         if _is_preflight(request):
             return _preflight(_route_methods(view, request, args, kwargs) if routed else READ_METHODS)
-        found = api_auth.credential(request)
+        found = auth.credential(request)
         verdict, window = _count(request, bucket, found)
         if not verdict.allowed:
             response = _refused(request, verdict, window)
@@ -90,7 +90,7 @@ def _refusal(request, found):
     if found is None or found.refusal is None or not request.path.startswith(V1_PREFIX):
         return None
     if found.refusal == "disabled":
-        return api_auth.disabled()
+        return auth.disabled()
     return unauthorized("The API token is not valid: it was revoked, or never issued here.", invalid_token=True)
 
 

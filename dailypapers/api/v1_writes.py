@@ -6,7 +6,7 @@ Each write goes through the function the web's form goes through (``papers/votes
 the web asks for one, the per-action limits of ``accounts/limits.py``), so a write through the API
 validates, moderates and invalidates cached pages exactly as one through the site.
 
-Authentication is the ``Authorization: Bearer`` header only (``accounts/api_auth.py``): a session
+Authentication is the ``Authorization: Bearer`` header only (``api/auth.py``): a session
 cookie is never read here, so these routes need no CSRF token.
 """
 
@@ -17,11 +17,11 @@ from ninja import Field, Query, Router
 from ninja.responses import Status
 
 from dailypapers.accounts import emails, limits
-from dailypapers.accounts.api_auth import TokenAuth
 from dailypapers.papers import collections, comments, siteurl, votes
 from dailypapers.papers.models import Collection, Comment, Paper
 
 from . import queries, submissions
+from .auth import TokenAuth
 from .errors import ApiError
 from .v1 import SLUG, Params, paper_out
 from .v1_schemas import (

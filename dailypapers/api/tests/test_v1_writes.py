@@ -18,6 +18,7 @@ from dailypapers.papers.tests.test_submit import atom
 from dailypapers.sources.tests.replay import Reply, ok
 
 from .. import submissions
+from ..auth import TokenAuth
 from ..http import MAX_BODY_BYTES
 from .corpus import HOSTILE
 
@@ -471,3 +472,12 @@ def test_a_write_to_an_unknown_api_path_is_an_api_404(client, auth):
 def test_a_body_error_names_the_field(client, corpus, auth):
     unknown_key = send(client, "post", "/api/v1/submissions", auth, {"paper": "2603.00050", "featured": True})
     assert error(unknown_key, 400, "invalid_request") == "featured: Extra inputs are not permitted"
+
+
+def test_the_bearer_auth_class_accepts_live_tokens_only(rf, alice):
+    _token, raw = ApiToken.issue(alice, "bot")
+    auth = TokenAuth()
+    request = rf.get("/", headers={"Authorization": f"Bearer {raw}"})
+    assert auth(request) == alice and request.user == alice
+    assert auth(rf.get("/", headers={"Authorization": "Bearer dp_forged"})) is None
+    assert auth(rf.get("/")) is None

@@ -1,6 +1,6 @@
 """API authentication by personal token (``Authorization: Bearer dp_…``) for django-ninja routers:
 
-    from dailypapers.accounts.api_auth import TokenAuth
+    from dailypapers.api.auth import TokenAuth
     @router.post("/…", auth=TokenAuth())
 
 Only the bearer header is read, never the session cookie: a browser attaches cookies to a forged
@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from ninja.security import HttpBearer
 
-from dailypapers.api.errors import ApiError
+from dailypapers.accounts.models import TOKEN_PREFIX, ApiToken, User, hash_token
 
-from .models import TOKEN_PREFIX, ApiToken, User, hash_token
+from .errors import ApiError
 
 SCHEME = "bearer"
 _CACHE_ATTR = "_dailypapers_credential"
