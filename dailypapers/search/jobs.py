@@ -15,10 +15,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from dailypapers.lib.claims import is_dead_local_process, this_process
 from dailypapers.papers.models import Paper
 
 from . import build, embedder, progress
-from .models import CLAIM_LEASE, PaperEmbedding, is_dead_local_process, this_process, vector_to_bytes
+from .models import CLAIM_LEASE, PaperEmbedding, vector_to_bytes
 
 BATCH_SIZE = 64
 log = logging.getLogger(__name__)
