@@ -61,7 +61,7 @@ TEST_SETTINGS = {
     # and by the `dailypapers` subprocesses tests start (the environment variable).
     "SEARCH_MODEL_DIR": str(_SESSION_HOME / "model"),
     # Absolute links (emails, feeds, API URLs) name the site by SITE_URL, never by the request's Host
-    # (papers/siteurl.py): the test client's host. Tests of the fallback set it to "" themselves.
+    # (lib/siteurl.py): the test client's host. Tests of the fallback set it to "" themselves.
     "SITE_URL": "http://testserver",
     "PASSWORD_HASHERS": [
         "django.contrib.auth.hashers.MD5PasswordHasher",

@@ -1,7 +1,7 @@
 """All account and community email, one function per kind, three templates each under
 ``templates/accounts/email/``: ``<kind>_subject.txt``, ``<kind>.txt`` and ``<kind>.html``.
 
-Links in emails are absolute, on ``papers.siteurl.site_url()``: ``SITE_URL`` when set, else the first
+Links in emails are absolute, on ``lib.siteurl.site_url()``: ``SITE_URL`` when set, else the first
 name in ``ALLOWED_HOSTS``, never the Host header of the request that caused the email.
 """
 
@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from dailypapers.papers import siteurl
+from dailypapers.lib import siteurl
 
 from . import verification
 

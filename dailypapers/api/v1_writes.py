@@ -17,7 +17,8 @@ from ninja import Field, Query, Router
 from ninja.responses import Status
 
 from dailypapers.accounts import emails, limits
-from dailypapers.papers import collections, comments, siteurl, votes
+from dailypapers.lib import siteurl
+from dailypapers.papers import collections, comments, votes
 from dailypapers.papers.models import Collection, Comment, Paper
 
 from . import queries, submissions

@@ -28,7 +28,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.text import Truncator
 
-from dailypapers.papers import siteurl
+from dailypapers.lib import siteurl
 from dailypapers.papers.models import Paper
 
 from . import clock, tokens
@@ -39,7 +39,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[])")
 
 
 def site_url(request=None):
-    """The site's address for links in emails (``papers.siteurl``): SITE_URL, else the first name in
+    """The site's address for links in emails (``lib.siteurl``): SITE_URL, else the first name in
     ALLOWED_HOSTS; ``request`` is never read, so a forged Host header cannot reach an email."""
     return siteurl.site_url()
 

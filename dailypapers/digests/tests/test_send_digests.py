@@ -645,7 +645,7 @@ def test_without_site_url_a_local_backend_still_gets_digests_linking_to_this_mac
     subscribe("alice@example.org")
     run()
     [message] = mail.outbox
-    assert "http://127.0.0.1/papers/" in message.body  # the first allowed host (papers/siteurl.py)
+    assert "http://127.0.0.1/papers/" in message.body  # the first allowed host (lib/siteurl.py)
 
 
 def test_dry_run_prints_what_would_go_out_and_changes_nothing(clock, smtp_server, week_of_papers):
