@@ -25,13 +25,14 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import forbid_multi_line_headers, sanitize_address
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.text import Truncator
 
 from dailypapers.lib import siteurl
 from dailypapers.papers.models import Paper
 
-from . import clock, tokens
+from . import tokens
 
 LEAD_CHARS = 220
 AUTHORS_SHOWN = 3
@@ -117,7 +118,7 @@ def digest_email(digest, renderer=None):
     text, html = rendered.text, rendered.html
     for name, value in personal.items():
         text, html = text.replace(MARKERS[name], value), html.replace(MARKERS[name], escape(value))
-    headers = {"Date": format_datetime(clock.now()), **_list_headers(unsubscribe_token, digest.message_id)}
+    headers = {"Date": format_datetime(timezone.now()), **_list_headers(unsubscribe_token, digest.message_id)}
     message = _message(rendered.subject, text, html, subscription.email, headers)
     message.wire = Wire(rendered.wire, headers, personal, subscription.email)
     return message
@@ -153,7 +154,7 @@ def _render(kind, context, site=None):
 def _message(subject, text, html, to, headers=None):
     headers = headers or {}
     # Date with an explicit +0000 (Django's default, -0000, means "zone unknown").
-    headers = {"Date": headers.get("Date") or format_datetime(clock.now()),
+    headers = {"Date": headers.get("Date") or format_datetime(timezone.now()),
                "Message-ID": headers.get("Message-ID") or new_message_id(), **headers}
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to], headers=headers)
     message.attach_alternative(html, "text/html")

@@ -8,13 +8,14 @@ import smtplib
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from dailypapers.accounts import limits
 
-from . import clock, emails, tokens
+from . import emails, tokens
 from .forms import ManageForm, SubscribeForm
 from .models import Subscription
 
@@ -55,7 +56,7 @@ def _initial(request):
 def _request_subscription(request, form):
     """Mail a confirmation, or, to an address already subscribed, a manage link; the page answers
     the same either way, so the form never tells anyone who is subscribed."""
-    now = clock.now()
+    now = timezone.now()
     subscription = Subscription.objects.for_address(form.cleaned_data["email"], request.user, now)
     site = emails.site_url(request)
     if subscription.is_active:
@@ -83,7 +84,7 @@ def confirm(request, token):
     if request.method in ("GET", "HEAD"):
         return render(request, "digests/confirm.html", {"subscription": subscription})
     if not subscription.is_active:
-        subscription.activate(clock.now())
+        subscription.activate(timezone.now())
     return render(request, "digests/confirmed.html", _manage_context(request, subscription))
 
 
@@ -94,7 +95,7 @@ def unsubscribe(request, token):
         return bad_link(request)
     if request.method in ("GET", "HEAD"):
         return render(request, "digests/unsubscribe.html", {"subscription": subscription})
-    subscription.unsubscribe(clock.now())
+    subscription.unsubscribe(timezone.now())
     return render(request, "digests/unsubscribed.html", _manage_context(request, subscription))
 
 
@@ -106,7 +107,7 @@ def one_click(request, token):
     subscription = tokens.read(tokens.UNSUBSCRIBE, token)
     if subscription is None:
         return HttpResponse("This unsubscribe link is not valid.\n", status=400, content_type="text/plain")
-    subscription.unsubscribe(clock.now())
+    subscription.unsubscribe(timezone.now())
     return HttpResponse("Unsubscribed.\n", content_type="text/plain")
 
 
@@ -118,10 +119,10 @@ def manage(request, token):
     form = ManageForm.for_subscription(subscription, request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if request.POST.get("action") == "resume":
-            subscription.activate(clock.now())
+            subscription.activate(timezone.now())
             return redirect("digests:manage", token=token)
         if form.is_valid():
-            form.apply_to(subscription, clock.now())
+            form.apply_to(subscription, timezone.now())
             return redirect(f"{request.path}?saved=1")
     context = _manage_context(request, subscription) | {"form": form, "saved": "saved" in request.GET,
                                                          "token": token}

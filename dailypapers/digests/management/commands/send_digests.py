@@ -14,8 +14,9 @@ from itertools import islice
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.utils import timezone
 
-from dailypapers.digests import clock, emails, schedule
+from dailypapers.digests import emails, schedule
 from dailypapers.digests.content import DigestBuilder
 from dailypapers.digests.models import Digest, Subscription
 from dailypapers.digests.sending import PERMANENT, SENT, SenderPool, ServerUnavailable
@@ -62,7 +63,7 @@ class Command(BaseCommand):
             raise CommandError("--connections must be at least 1")
         self.verbosity, self.connections = verbosity, connections
         if dry_run:
-            return self.dry_run(clock.now())
+            return self.dry_run(timezone.now())
         try:
             self.run_once()
             while loop:
@@ -82,7 +83,7 @@ class Command(BaseCommand):
     def run_once(self):
         """One pass: queue everything due, then send everything ready. Returns (queued, Counter)."""
         check_site_url()
-        now = clock.now()
+        now = timezone.now()
         self.new_pass()
         queued = sum(self.handle_batch(chunk, now) for chunk in self.due_chunks(now))
         self.send_ready(now)
@@ -158,7 +159,7 @@ class Command(BaseCommand):
             with SenderPool(self.connections or CONNECTIONS) as pool:
                 try:
                     for batch in batches(self.ready_digests(now), LEASE_BATCH):
-                        for digest in Digest.objects.lease(batch, clock.now()):
+                        for digest in Digest.objects.lease(batch, timezone.now()):
                             self._record_all(pool.wait_idle())
                             if message := self.prepare(digest, renderer):
                                 pool.send(digest, message)
@@ -172,7 +173,7 @@ class Command(BaseCommand):
     def _record_all(self, finished):
         """Record what the senders finished: the accepted ones in one UPDATE, at once. Then an error
         a sender met is raised here; a server gone unavailable ends the pass that way."""
-        now = clock.now()
+        now = timezone.now()
         outcomes = [(digest, result) for digest, result in finished if not isinstance(result, BaseException)]
         sent = [digest for digest, outcome in outcomes if outcome.kind == SENT]
         Digest.objects.mark_sent(sent, now)
@@ -192,7 +193,7 @@ class Command(BaseCommand):
     def handle_one_digest(self, digest, mailer, renderer=None):
         """Lease one queued digest and send it over ``mailer``. True when the SMTP server accepted
         it; False when another run has it, it was sent meanwhile, or it could not be sent."""
-        if not digest.lease(clock.now()):
+        if not digest.lease(timezone.now()):
             return False
         message = self.prepare(digest, renderer)
         if message is None:
@@ -200,9 +201,9 @@ class Command(BaseCommand):
         try:
             outcome = mailer.deliver(message)
         except ServerUnavailable as exc:
-            digest.retry_later(clock.now(), str(exc))
+            digest.retry_later(timezone.now(), str(exc))
             raise
-        return self._record(digest, outcome, clock.now())
+        return self._record(digest, outcome, timezone.now())
 
     def prepare(self, digest, renderer=None):
         """The email for a digest this run holds the lease of, or None: cancelled, because the

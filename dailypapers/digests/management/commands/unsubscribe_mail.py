@@ -13,8 +13,9 @@ import re
 import sys
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
-from dailypapers.digests import clock, tokens
+from dailypapers.digests import tokens
 
 TOKEN_IN_SUBJECT = re.compile(r"\bunsubscribe\s+(\S+)", re.IGNORECASE)
 
@@ -32,6 +33,6 @@ class Command(BaseCommand):
         if subscription is None:
             self.stderr.write("ignored: no valid unsubscribe token in the subject")
             return False
-        subscription.unsubscribe(clock.now())
+        subscription.unsubscribe(timezone.now())
         self.stdout.write(f"unsubscribed subscription {subscription.pk}")
         return True
