@@ -344,7 +344,7 @@ DIGEST_UNSUBSCRIBE_MAILTO = os.environ.get("DIGEST_UNSUBSCRIBE_MAILTO", "")
 # jobs and local ones (embedding, indexing) run side by side, so a source that hangs delays no search.
 WORKER_JOBS = [
     ("sync", "dailypapers.sources.sync:run_due", 60, "network"),
-    ("digests", "dailypapers.digests.management.commands.send_digests:run_due", 60, "network"),
+    ("digests", "dailypapers.digests.sender:run_due", 60, "network"),
     ("embed", "dailypapers.search.jobs:run_embed", 30, "local"),  # again at once while papers wait
     ("reindex", "dailypapers.search.jobs:run_reindex", 60, "local"),  # a new index generation when due
     ("avatars", "dailypapers.sources.avatars:run_due", 600, "network"),  # kept here, never hot-linked

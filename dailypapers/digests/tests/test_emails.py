@@ -1,14 +1,12 @@
 """The email module's pieces: leads, bylines, the confirmation email."""
 
-import io
 import re
 
 import pytest
 from django.core import mail
 from django.core.mail.message import sanitize_address
 
-from dailypapers.digests import emails, tokens
-from dailypapers.digests.management.commands.send_digests import Command
+from dailypapers.digests import emails, sender, tokens
 from dailypapers.digests.models import Digest, Subscription
 from dailypapers.papers.models import Paper
 from dailypapers.papers.records import OrgRecord
@@ -69,7 +67,7 @@ def test_without_site_url_links_use_the_first_allowed_host_never_the_request_hos
 def queued_digests(now, *addresses):
     for address in addresses:
         subscribe(address)
-    Command(stdout=io.StringIO(), stderr=io.StringIO()).handle_batch(list(Subscription.objects.due(now)), now)
+    sender.Sender().queue(list(Subscription.objects.due(now)), now)
     return list(Digest.objects.select_related("subscription").order_by("pk"))
 
 
@@ -105,7 +103,7 @@ def test_a_body_django_must_encode_has_no_wire_bytes_and_goes_out_the_ordinary_w
     [digest] = queued_digests(clock(), "alice@example.org")
     assert emails.digest_email(digest).wire.data is None
 
-    Command(stdout=io.StringIO(), stderr=io.StringIO()).send_ready(clock())
+    sender.Sender().send_ready(clock())
 
     [received] = smtp_server.received
     assert title.strip() in received.message.get_body(("plain",)).get_content()
