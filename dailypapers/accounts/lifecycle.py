@@ -5,7 +5,6 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from dailypapers.digests import tokens
 from dailypapers.digests.models import Subscription
 from dailypapers.papers import comments, moderation, votes
 from dailypapers.papers.models import AuthorClaim, Collection, InterestSeed, NotInterested, Submission, Upvote
@@ -80,7 +79,7 @@ def digest_subscription(user):
     subscription = Subscription.objects.filter(Q(user=user) | Q(email__iexact=user.email)).first()
     if subscription is None:
         return None
-    subscription.manage_url = reverse("digests:manage", args=[tokens.make(tokens.MANAGE, subscription)])
+    subscription.manage_url = reverse("digests:manage", args=[subscription.link_token("manage")])
     return subscription
 
 

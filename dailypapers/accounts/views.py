@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from dailypapers.lib.signed import BadLink
 from dailypapers.papers.models import Author, Collection, Paper, PaperAuthor
 
 from . import emails, lifecycle, limits, verification
@@ -89,12 +90,12 @@ def verify_email(request, token):
     """GET shows a confirm button (mail scanners follow links); POST verifies."""
     try:
         user, address = verification.read_email_token(token)
-    except verification.BadToken as exc:
+    except BadLink as exc:
         return render(request, "accounts/verify_email.html", {"error": str(exc)}, status=400)
     if request.method == "POST":
         try:
             user = verification.verify_email(user, address)
-        except verification.BadToken as exc:
+        except BadLink as exc:
             return render(request, "accounts/verify_email.html", {"error": str(exc)}, status=409)
         messages.success(request, f"Thank you: {address} is confirmed and your votes count.")
         return redirect("accounts:settings" if request.user == user else "accounts:login")
@@ -269,7 +270,7 @@ def export_data(request):
 def unsubscribe(request, token):
     try:
         user, field = verification.read_unsubscribe_token(token)
-    except verification.BadToken as exc:
+    except BadLink as exc:
         return render(request, "accounts/unsubscribe.html", {"error": str(exc)}, status=400)
     label = User._meta.get_field(field).verbose_name
     if request.method == "POST":

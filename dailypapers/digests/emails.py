@@ -32,8 +32,6 @@ from django.utils.text import Truncator
 from dailypapers.lib import siteurl
 from dailypapers.papers.models import Paper
 
-from . import tokens
-
 LEAD_CHARS = 220
 AUTHORS_SHOWN = 3
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[])")
@@ -77,7 +75,7 @@ def new_message_id():
 
 def link(purpose, subscription, site=None):
     """The absolute URL of a signed confirm / unsubscribe / manage link."""
-    return absolute(token_path(f"digests:{purpose}", tokens.make(purpose, subscription)), site)
+    return absolute(token_path(f"digests:{purpose}", subscription.link_token(purpose)), site)
 
 
 @functools.lru_cache(maxsize=16)
@@ -92,14 +90,14 @@ def token_path(url_name, token):
 
 def confirmation_email(subscription, site=None):
     """Double opt-in: the link opens a page with a Confirm button (scanners that follow links confirm nothing)."""
-    context = {"subscription": subscription, "confirm_url": link(tokens.CONFIRM, subscription, site)}
+    context = {"subscription": subscription, "confirm_url": link("confirm", subscription, site)}
     return _compose("confirm", context, subscription.email, site=site)
 
 
 def already_subscribed_email(subscription, site=None):
     """Sent instead of a confirmation when the address is already subscribed: the subscribe form answers
     the same either way, so it never tells a stranger who is subscribed."""
-    context = {"subscription": subscription, "manage_url": link(tokens.MANAGE, subscription, site)}
+    context = {"subscription": subscription, "manage_url": link("manage", subscription, site)}
     return _compose("already_subscribed", context, subscription.email, site=site)
 
 
@@ -109,10 +107,10 @@ def digest_email(digest, renderer=None):
     rendered = (renderer or DigestRenderer()).digest(digest)
     if rendered is None:
         return None
-    unsubscribe_token = tokens.make(tokens.UNSUBSCRIBE, subscription)
+    unsubscribe_token = subscription.link_token("unsubscribe")
     personal = {
         "email": subscription.email,
-        "manage_url": link(tokens.MANAGE, subscription),
+        "manage_url": link("manage", subscription),
         "unsubscribe_url": absolute(token_path("digests:unsubscribe", unsubscribe_token)),
     }
     text, html = rendered.text, rendered.html

@@ -14,8 +14,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from dailypapers.accounts import limits
+from dailypapers.lib.signed import BadLink
 
-from . import emails, tokens
+from . import emails
 from .forms import ManageForm, SubscribeForm
 from .models import Subscription
 
@@ -78,8 +79,9 @@ def bad_link(request):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def confirm(request, token):
-    subscription = tokens.read(tokens.CONFIRM, token)
-    if subscription is None:
+    try:
+        subscription = Subscription.objects.from_link("confirm", token)
+    except BadLink:
         return bad_link(request)
     if request.method in ("GET", "HEAD"):
         return render(request, "digests/confirm.html", {"subscription": subscription})
@@ -90,8 +92,9 @@ def confirm(request, token):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request, token):
-    subscription = tokens.read(tokens.UNSUBSCRIBE, token)
-    if subscription is None:
+    try:
+        subscription = Subscription.objects.from_link("unsubscribe", token)
+    except BadLink:
         return bad_link(request)
     if request.method in ("GET", "HEAD"):
         return render(request, "digests/unsubscribe.html", {"subscription": subscription})
@@ -104,8 +107,9 @@ def unsubscribe(request, token):
 def one_click(request, token):
     if request.method in ("GET", "HEAD"):  # a person who opened the header's link: the page with the button
         return redirect("digests:unsubscribe", token=token)
-    subscription = tokens.read(tokens.UNSUBSCRIBE, token)
-    if subscription is None:
+    try:
+        subscription = Subscription.objects.from_link("unsubscribe", token)
+    except BadLink:
         return HttpResponse("This unsubscribe link is not valid.\n", status=400, content_type="text/plain")
     subscription.unsubscribe(timezone.now())
     return HttpResponse("Unsubscribed.\n", content_type="text/plain")
@@ -113,8 +117,9 @@ def one_click(request, token):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def manage(request, token):
-    subscription = tokens.read(tokens.MANAGE, token)
-    if subscription is None:
+    try:
+        subscription = Subscription.objects.from_link("manage", token)
+    except BadLink:
         return bad_link(request)
     form = ManageForm.for_subscription(subscription, request.POST if request.method == "POST" else None)
     if request.method == "POST":
@@ -138,7 +143,7 @@ def _manage_context(request, subscription):
 
 
 def _path(purpose, subscription):
-    return reverse(f"digests:{purpose}", args=[tokens.make(purpose, subscription)])
+    return reverse(f"digests:{purpose}", args=[subscription.link_token(purpose)])
 
 
 @require_POST

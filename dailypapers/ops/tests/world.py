@@ -17,7 +17,6 @@ from django.utils.http import urlsafe_base64_encode
 from dailypapers.accounts import verification
 from dailypapers.accounts.models import ApiToken, User
 from dailypapers.accounts.tests.people import make_user
-from dailypapers.digests import tokens as digest_tokens
 from dailypapers.digests.models import Digest, Subscription
 from dailypapers.lib import periods
 from dailypapers.papers import collections, comments, moderation, votes
@@ -67,9 +66,9 @@ class World:
             "verify_email": verification.email_token(self.bob, "bob-new@example.org"),
             "password_reset": (uid, default_token_generator.make_token(self.alice)),
             "unsubscribe": verification.unsubscribe_token(self.alice, "replies"),
-            "digest_confirm": digest_tokens.make(digest_tokens.CONFIRM, self.subscription),
-            "digest_unsubscribe": digest_tokens.make(digest_tokens.UNSUBSCRIBE, self.subscription),
-            "digest_manage": digest_tokens.make(digest_tokens.MANAGE, self.subscription),
+            "digest_confirm": self.subscription.link_token("confirm"),
+            "digest_unsubscribe": self.subscription.link_token("unsubscribe"),
+            "digest_manage": self.subscription.link_token("manage"),
         }
 
 
