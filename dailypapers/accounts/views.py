@@ -47,7 +47,7 @@ def signup(request):
             return limits.too_many(request, verdict, "signup")
         if form.is_valid():
             user = form.save()
-            emails.send_verification(user, user.email, emails.base_url(request))
+            emails.send_verification(user, user.email)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"Welcome! We sent a confirmation link to {user.email}.")
             return redirect(_next_url(request, default="accounts:verify_pending"))
@@ -79,7 +79,7 @@ def verify_pending(request):
     if request.method == "POST" and not request.user.is_verified:
         if verdict := limits.check_mail(request, request.user.email):
             return limits.too_many(request, verdict, "email")
-        emails.send_verification(request.user, request.user.email, emails.base_url(request))
+        emails.send_verification(request.user, request.user.email)
         messages.success(request, f"We sent a new confirmation link to {request.user.email}.")
         return redirect("accounts:verify_pending")
     return render(request, "accounts/verify_pending.html")
@@ -115,7 +115,7 @@ def password_reset(request):
             # members. The mail goes out on a thread of its own, after the answer.
             user = User.objects.filter(email__iexact=form.cleaned_data["email"], is_active=True).first()
             if user is not None and user.has_usable_password():
-                emails.in_background(emails.send_password_reset, user, emails.base_url(request))
+                emails.in_background(emails.send_password_reset, user)
             return redirect("accounts:password_reset_sent")
     return render(request, "accounts/password_reset.html", {"form": form})
 
@@ -194,7 +194,7 @@ def settings_view(request):
         form.instance.email = old_email if changed_email else new_email
         form.save()
         if changed_email:
-            emails.send_verification(user, new_email, emails.base_url(request))
+            emails.send_verification(user, new_email)
             messages.success(request, f"We sent a link to {new_email}; your email changes when you follow it.")
         else:
             messages.success(request, "Settings saved.")

@@ -16,7 +16,7 @@ from django.urls import reverse
 from ninja import Field, Query, Router
 from ninja.responses import Status
 
-from dailypapers.accounts import emails, limits
+from dailypapers.accounts import limits
 from dailypapers.lib import siteurl
 from dailypapers.papers import collections, comments, votes
 from dailypapers.papers.models import Collection, Comment, Paper
@@ -108,7 +108,7 @@ def create_comment(request, arxiv_id: str, body: CommentIn):
     within_limit(request, "comment")
     parent = _parent(paper, body.parent)
     try:
-        comment = comments.post(paper, request.user, body.body, parent, site=emails.base_url(request))
+        comment = comments.post(paper, request.user, body.body, parent, notify_by_email=True)
     except comments.CommentError as exc:
         raise ApiError(400, "invalid_comment", str(exc)) from None
     return Status(201, _comment(request, comment, paper))

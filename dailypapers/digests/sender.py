@@ -14,11 +14,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from dailypapers.accounts import emails
 from dailypapers.lib import siteurl
 
-from . import emails, schedule
+from . import schedule
 from .content import DigestBuilder
 from .models import Digest, Subscription
+from .render import DigestRenderer
 from .sending import PERMANENT, SENT, SenderPool, ServerUnavailable
 
 log = logging.getLogger(__name__)
@@ -147,7 +149,7 @@ class Sender:
         """Send every ready digest over a few connections at once; a server that cannot be reached
         ends the sending (``result.stopped``). Rendering and every database write happen in this
         thread; the pool's threads only talk SMTP, and each result is recorded as it comes back."""
-        renderer = emails.DigestRenderer()
+        renderer = DigestRenderer()
         try:
             with SenderPool(self.connections) as pool:
                 try:
@@ -189,7 +191,7 @@ class Sender:
         subscriber left or every paper in it has been hidden since it was queued."""
         if not digest.subscription.is_active:
             return self._cancel(digest, f"subscription is {digest.subscription.status}")
-        message = emails.digest_email(digest, renderer)
+        message = renderer.message(digest)
         if message is None:
             return self._cancel(digest, "every paper in it has been hidden since")
         return message
@@ -211,7 +213,7 @@ class Sender:
 
 def preview(now):
     """A dry run: one line per digest that would be queued now, and a last line; nothing changes."""
-    builder = DigestBuilder()
+    builder, renderer = DigestBuilder(), DigestRenderer()
     lines, would = [], 0
     for subscription in (s for chunk in due_chunks(now) for s in chunk):
         period = schedule.period_for(subscription.frequency, subscription.next_digest_at, now)
@@ -222,7 +224,7 @@ def preview(now):
         would += 1
         digest = Digest(subscription=subscription, period_key=period.key, first_day=period.first,
                         last_day=period.last, slot=period.slot, paper_ids=top, pick_ids=picks, message_id="")
-        message = emails.digest_email(digest)
+        message = renderer.message(digest)
         lines.append(f"{period.key} {subscription.email}: {len(top)} papers, {len(picks)} picks: {message.subject}")
     ready = Digest.objects.ready(now).count()
     lines.append(f"dry run: {would} digests would be queued and {ready} queued ones sent; nothing changed")

@@ -90,13 +90,7 @@ class Mailer:
 
     def _send(self, message):
         try:
-            wire = getattr(message, "wire", None)
-            smtp = getattr(self.connection, "connection", None)  # Django's SMTP backend's smtplib.SMTP
-            if wire is not None and isinstance(smtp, smtplib.SMTP) and wire.data is not None:
-                # The bytes Django's backend would send, prepared once per content (emails.WireTemplate).
-                smtp.sendmail(wire.sender, [wire.recipient], wire.data)
-            else:
-                self.connection.send_messages([message])
+            self.connection.send_messages([message])
         except smtplib.SMTPSenderRefused as exc:
             raise ServerUnavailable(f"the server refuses our sender: {exc.smtp_code} {exc.smtp_error!r}") from exc
         return Outcome(SENT)

@@ -13,10 +13,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from dailypapers.accounts import limits
+from dailypapers.accounts import emails, limits
 from dailypapers.lib.signed import BadLink
 
-from . import emails
 from .forms import ManageForm, SubscribeForm
 from .models import Subscription
 
@@ -59,12 +58,11 @@ def _request_subscription(request, form):
     the same either way, so the form never tells anyone who is subscribed."""
     now = timezone.now()
     subscription = Subscription.objects.for_address(form.cleaned_data["email"], request.user, now)
-    site = emails.site_url(request)
     if subscription.is_active:
-        emails.already_subscribed_email(subscription, site).send()
+        emails.already_subscribed_email(subscription).send()
         return
     form.apply_to(subscription, now)
-    emails.confirmation_email(subscription, site).send()
+    emails.confirmation_email(subscription).send()
     Subscription.objects.filter(pk=subscription.pk).update(confirmation_sent_at=now)
 
 
