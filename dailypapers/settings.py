@@ -288,6 +288,8 @@ EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = _MAIL.user, _MAIL.password
 EMAIL_USE_TLS, EMAIL_USE_SSL = _MAIL.use_tls, _MAIL.use_ssl
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT_S", 30)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Daily Papers <noreply@localhost>")
+# Account mails go out on a thread of their own, so a request's timing never tells whether one was sent.
+EMAIL_IN_BACKGROUND = True
 # The site's public address for every absolute link, e.g. https://papers.example.org (else the first
 # name in ALLOWED_HOSTS; never the request's Host header).
 SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")

@@ -103,7 +103,7 @@ def in_background(send, *args):
     """``send(*args)`` on a thread of its own, so the request neither waits for the mail server nor,
     by how long it takes, tells whether a mail was sent. Not a daemon thread: a worker shutting down
     finishes its mails first. ``EMAIL_IN_BACKGROUND = False`` (the tests) sends in the request."""
-    if not getattr(settings, "EMAIL_IN_BACKGROUND", True):
+    if not settings.EMAIL_IN_BACKGROUND:
         return send(*args)
     threading.Thread(target=_send_logged, args=(send, *args), name="dailypapers-mail").start()
     return None
