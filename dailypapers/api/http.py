@@ -1,17 +1,11 @@
-"""What every public read (API, feeds, Markdown) gets around its view: a rate limit, CORS, HEAD, and
-conditional GET (ETag / Last-Modified with 304); and what the API's writes get: the same rate limit and
-CORS, and a cap on the request body.
+"""What every public read (API, feeds, Markdown) gets around its view: a rate limit, CORS, HEAD and
+conditional GET (ETag / Last-Modified, 304); and what API writes get: the rate limit, CORS, a body cap.
 
-The ETag is a hash of the body, so it is right whatever the view read. Last-Modified is when this
-URL's body last changed as far as the shared cache has seen: the first time a body with a new hash was
-served. Nothing in the database can say that (an upvote does not touch ``Paper.updated_at``), and a
-guess that is too old would make a client keep a stale copy after a 304.
-
-Rate limits: a request with a live API token counts in that token's bucket (``API_TOKEN_RATE_LIMIT``),
-any other in its address's (``API_RATE_LIMIT``). Under ``/api/v1/`` a token that is wrong is a 401 and
-one of a disabled account a 403, whatever the method: a client that sent credentials wants to know
-they failed rather than be served as anonymous. Elsewhere (the Hugging Face-compatible paths, feeds) a
-foreign token is ignored: ``huggingface_hub`` sends its own ``hf_…`` token to any endpoint.
+The ETag hashes the body. Last-Modified is when the shared cache first saw this URL's current body:
+the database cannot say (an upvote leaves ``Paper.updated_at`` alone), and too old a date would keep
+stale copies alive. A live API token counts in its own bucket, anything else per address; under
+``/api/v1/`` a bad token is a 401 (403 if its account is disabled), elsewhere it is ignored
+(``huggingface_hub`` sends its ``hf_…`` token everywhere).
 """
 
 import hashlib

@@ -1,11 +1,6 @@
-"""``POST /api/v1/submissions`` runs the web's submit (``papers/submit.py``: the same rules, the same
-write path) and turns its refusal into the status a client can act on.
-
-``submit`` refuses with one exception type and a sentence for people. Which rule refused is read back
-from the state it left, never parsed out of the sentence: the id does not parse (400), the paper is
-hidden (403), featured already (409), the caller's daily cap is reached (429 until the next feed day),
-arXiv was unreachable (503) or has no such paper (404), or else it is older than submissions may be
-(400). The arXiv client is watched to tell the two arXiv cases apart.
+"""``POST /api/v1/submissions`` runs the web's submit (the same rules, the same write path) and turns its
+refusal into a status a client can act on (400, 403, 404, 409, 429 or 503). Which rule refused is
+read back from the state it left, never parsed out of its sentence for people.
 """
 
 import datetime as dt

@@ -1,13 +1,8 @@
-"""``/api/v1`` writes with a personal API token: upvote / unvote, submit, comment, save / unsave; and the
-comments of a paper, which share their path with the comment write.
+"""``/api/v1`` writes with a personal API token (upvote, submit, comment, save) and a paper's comments.
 
-Each write goes through the function the web's form goes through (``papers/votes.py``, ``submit.py``,
-``comments.py``, ``collections.py``), after the same checks the web view makes (verified email where
-the web asks for one, the per-action limits of ``accounts/limits.py``), so a write through the API
-validates, moderates and invalidates cached pages exactly as one through the site.
-
-Authentication is the ``Authorization: Bearer`` header only (``api/auth.py``): a session
-cookie is never read here, so these routes need no CSRF token.
+Each write goes through the function and the checks the web's form goes through, so it validates,
+moderates and invalidates cached pages the same way. Only the ``Authorization: Bearer`` header is read
+(``api/auth.py``), never a session cookie, so these routes need no CSRF token.
 """
 
 from django.conf import settings

@@ -1,16 +1,9 @@
-"""Sliding-window rate limits over the shared cache (SQLite on one node, Redis or memcached on several).
+"""Sliding-window rate limits over the shared cache (SQLite on one node, Redis or memcached on several):
+one function, ``hit``, for every limit in the project, so they all count and answer the same way.
 
-    verdict = hit("login", client_ip(request), limit=10, window=60)
-    if not verdict.allowed: answer 429 with Retry-After: verdict.retry_after
-
-One function for every limit in the project (log-in, sign-up, votes, mails, API buckets), so they all
-count the same way and all answer with the same headers.
-
-A window is cut into ``SLOTS`` slots, each an atomic counter; a request counts in the current slot and is
-judged by the sum of the slots that the last ``window`` seconds touch. The oldest slot counts whole, so
-no stretch of ``window`` seconds ever holds more than ``limit`` allowed requests (a fixed window let
-twice the limit through across its boundary); the price is that a request may wait up to one slot
-(window / SLOTS) longer than strictly needed.
+A window is cut into ``SLOTS`` counters; a request is judged by the sum of the slots the last
+``window`` seconds touch. The oldest slot counts whole, so no stretch of ``window`` seconds lets more
+than ``limit`` through (a fixed window lets twice the limit through across its boundary).
 """
 
 import hashlib
