@@ -18,7 +18,7 @@ from django.core.cache import caches
 SLOTS = 6
 # What may go into a cache key as it is: memcached refuses spaces, control characters and keys over 250.
 PLAIN_IDENT = re.compile(r"[A-Za-z0-9_.:@|+\-]{1,100}")
-clock = time.time  # the time the limits go by (tests move it by hand)
+clock = time.time  # the time the limits go by (time-machine moves it in tests)
 
 
 @dataclass(frozen=True)
@@ -40,12 +40,12 @@ class Verdict:
         return headers
 
 
-def hit(bucket, ident, limit, window, now=None, count_refused=True):
+def hit(bucket, ident, limit, window, count_refused=True):
     """Count one request of ``ident`` in ``bucket``; allowed while at most ``limit`` per ``window`` s.
 
     ``count_refused=False`` leaves a refused request uncounted: the limit then admits ``limit`` requests
     a window however hard it is pushed (it slows callers) instead of staying shut while they push."""
-    now = clock() if now is None else now
+    now = clock()
     span = window / SLOTS
     current = int(now // span)
     if not PLAIN_IDENT.fullmatch(ident):  # a typed name or address: any text, any length
