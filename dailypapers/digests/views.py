@@ -2,6 +2,7 @@
 one-click POST) and manage. Every link in an email carries a signed token; a bad token gets the same
 friendly page whatever is wrong with it. Nothing changes on GET: mail scanners follow links."""
 
+import functools
 import logging
 import smtplib
 
@@ -75,12 +76,24 @@ def bad_link(request):
     return render(request, "digests/bad_link.html", status=400)
 
 
+def from_link(purpose):
+    """The view gets the subscription its ``purpose`` link names; any bad link gets one page that
+    reveals nothing of why."""
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, token):
+            try:
+                subscription = Subscription.objects.from_link(purpose, token)
+            except BadLink:
+                return bad_link(request)
+            return view(request, subscription, token)
+        return wrapper
+    return decorator
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
-def confirm(request, token):
-    try:
-        subscription = Subscription.objects.from_link("confirm", token)
-    except BadLink:
-        return bad_link(request)
+@from_link("confirm")
+def confirm(request, subscription, token):
     if request.method in ("GET", "HEAD"):
         return render(request, "digests/confirm.html", {"subscription": subscription})
     if not subscription.is_active:
@@ -89,11 +102,8 @@ def confirm(request, token):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-def unsubscribe(request, token):
-    try:
-        subscription = Subscription.objects.from_link("unsubscribe", token)
-    except BadLink:
-        return bad_link(request)
+@from_link("unsubscribe")
+def unsubscribe(request, subscription, token):
     if request.method in ("GET", "HEAD"):
         return render(request, "digests/unsubscribe.html", {"subscription": subscription})
     subscription.unsubscribe(timezone.now())
@@ -114,11 +124,8 @@ def one_click(request, token):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-def manage(request, token):
-    try:
-        subscription = Subscription.objects.from_link("manage", token)
-    except BadLink:
-        return bad_link(request)
+@from_link("manage")
+def manage(request, subscription, token):
     form = ManageForm.for_subscription(subscription, request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if request.POST.get("action") == "resume":
