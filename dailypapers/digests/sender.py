@@ -53,13 +53,9 @@ class Pass:
                 f"cancelled {self.stats['cancelled']}")
 
 
-def run_due():
-    """The worker's job (settings.WORKER_JOBS): one pass, as a cron run of the command would."""
-    return run_once()
-
-
-def run_once(connections=None):
-    """One pass: queue everything due, then send everything ready (raises NoSiteUrl first if need be)."""
+def run_due(connections=None):
+    """One pass: queue everything due, then send everything ready (raises NoSiteUrl first if need be).
+    The worker's job (settings.WORKER_JOBS) and what each run of the command does."""
     check_site_url()
     now = timezone.now()
     sender = Sender(connections)

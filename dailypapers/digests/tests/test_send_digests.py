@@ -33,7 +33,7 @@ class Crash(BaseException):
 
 def run():
     """One pass, as cron would run it; returns (queued, stats)."""
-    result = sender.run_once()
+    result = sender.run_due()
     return result.queued, result.stats
 
 

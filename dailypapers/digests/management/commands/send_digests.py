@@ -40,7 +40,7 @@ class Command(BaseCommand):
 
     def handle_one(self, connections, verbosity):
         try:
-            result = sender.run_once(connections)
+            result = sender.run_due(connections)
         except sender.NoSiteUrl as exc:
             raise CommandError(str(exc)) from None
         if result.stopped:
