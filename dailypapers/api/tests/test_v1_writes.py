@@ -6,6 +6,7 @@ import datetime as dt
 import json
 
 import pytest
+import time_machine
 from django.test import Client
 from django.utils import timezone
 
@@ -237,7 +238,8 @@ def test_the_daily_cap_is_a_429_until_the_feed_day_rolls_over(client, corpus, au
 def test_the_rollover_is_14_00_eastern_on_the_feed_day_itself():
     friday_evening = dt.datetime(2026, 3, 6, 20, 0, tzinfo=dt.UTC)  # 15:00 Eastern: Monday's list
     monday_rollover = dt.datetime(2026, 3, 9, 14, 0, tzinfo=calendar.EASTERN)  # after the DST change
-    assert submissions.seconds_to_next_feed_day(friday_evening) == (monday_rollover - friday_evening).total_seconds()
+    with time_machine.travel(friday_evening, tick=False):
+        assert submissions.seconds_to_next_feed_day() == (monday_rollover - friday_evening).total_seconds()
 
 
 def test_submitting_needs_a_confirmed_email(client, corpus, alice):
