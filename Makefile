@@ -38,7 +38,7 @@ run: venv
 	elif [ ! -f "$(DEMO_DATA)" ]; then echo "No demo data at $(DEMO_DATA): starting with an empty site."; fi
 	@echo
 	@echo "  Site   http://$${BIND:-127.0.0.1:8000}/"
-	@if [ -n "$$EMAIL_URL$$EMAIL_HOST$$EMAIL_BACKEND" ]; then echo "  Mail   sent as configured (EMAIL_URL / EMAIL_HOST)"; \
+	@if [ -n "$$EMAIL_URL" ]; then echo "  Mail   sent as EMAIL_URL says"; \
 	else echo "  Mail   no SMTP configured: each message is a .eml file in $(DAILYPAPERS_HOME)/mail/"; fi
 	@echo "  Admin  make an account for /admin/ with: DAILYPAPERS_HOME=$(DAILYPAPERS_HOME) $(BIN)/dailypapers createsuperuser"
 	@echo

@@ -61,7 +61,7 @@ TEST_SETTINGS = {
     # and by the `dailypapers` subprocesses tests start (the environment variable).
     "SEARCH_MODEL_DIR": str(_SESSION_HOME / "model"),
     # Absolute links (emails, feeds, API URLs) name the site by SITE_URL, never by the request's Host
-    # (papers/siteurl.py): the test client's host. Tests of the fallback set it to "" themselves.
+    # (lib/siteurl.py): the test client's host. Tests of the fallback set it to "" themselves.
     "SITE_URL": "http://testserver",
     "PASSWORD_HASHERS": [
         "django.contrib.auth.hashers.MD5PasswordHasher",
@@ -78,7 +78,7 @@ def pytest_configure(config):
     # override_settings (rather than assignment) sends setting_changed, which resets the caches that
     # depend on these settings (storages, password hashers).
     override_settings(**TEST_SETTINGS).enable()
-    # SQLITE_TEST_ON_DISK put the test database under the old home: move it along.
+    # settings.py put the SQLite test database (DATABASES TEST NAME) under the old home: move it along.
     test_db = settings.DATABASES["default"].get("TEST", {})
     if test_db.get("NAME") and settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         test_db["NAME"] = str(_SESSION_HOME / Path(test_db["NAME"]).name)

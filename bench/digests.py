@@ -232,7 +232,7 @@ def cpu_seconds():
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def send(command, now, senders):
+def send(one_pass, now, senders):
     """The send phase in this process and ``senders - 1`` forked ones; returns how many were sent."""
     from django.db import connections
 
@@ -240,10 +240,10 @@ def send(command, now, senders):
 
     connections.close_all()  # each process opens its own
     context = multiprocessing.get_context("fork")
-    others = [context.Process(target=command.send_ready, args=(now,)) for _ in range(senders - 1)]
+    others = [context.Process(target=one_pass.send_ready, args=(now,)) for _ in range(senders - 1)]
     for process in others:
         process.start()
-    command.send_ready(now)
+    one_pass.send_ready(now)
     for process in others:
         process.join()
     return Digest.objects.filter(status="sent").count()
@@ -272,9 +272,7 @@ def main():
 def run(args, counts):
     from django.db import connection
 
-    from dailypapers.digests import clock
-    from dailypapers.digests.management.commands import send_digests
-    from dailypapers.digests.management.commands.send_digests import Command
+    from dailypapers.digests import sender
     from dailypapers.digests.models import Digest, SentPaper
 
     import_s = load(args.data)
@@ -282,17 +280,14 @@ def run(args, counts):
     slot = monday_slot()
     _, create_s, _ = timed(lambda: subscribers(args.subscribers, slot, args.account_share))
     now = slot + dt.timedelta(minutes=5)
-    clock.now = lambda: now  # the clock seam: the pass runs "at" the slot
-    command = Command(stdout=io.StringIO(), stderr=io.StringIO())
-    command.connections = args.connections
+    one_pass = sender.Sender(args.connections)
     print(f"{connection.vendor}, {os.cpu_count()} cores; {args.data.name} imported in {import_s:.1f} s; "
           f"{args.subscribers:,} subscribers created in {create_s:.1f} s; slot {slot:%a %Y-%m-%d %H:%M} UTC")
 
-    queued, build_s, build_cpu = timed(lambda: sum(command.handle_batch(chunk, now)
-                                                   for chunk in command.due_chunks(now)),
+    queued, build_s, build_cpu = timed(lambda: sum(one_pass.queue(chunk, now) for chunk in sender.due_chunks(now)),
                                        phase_profile(args, "build"))
     sink_cpu_before = counts[2]
-    sent, send_s, send_cpu = timed(lambda: send(command, now, args.senders), phase_profile(args, "send"))
+    sent, send_s, send_cpu = timed(lambda: send(one_pass, now, args.senders), phase_profile(args, "send"))
     time.sleep(1)  # let the sink record its CPU time
     received, size, sink_cpu = counts[0], counts[1], (counts[2] - sink_cpu_before) / 1e6
 
@@ -300,7 +295,7 @@ def run(args, counts):
     print(f"built  {queued:>7,} digests ({with_picks:,} with picks) in {build_s:6.1f} s = "
           f"{queued / build_s:6.0f} digests/s "
           f"(CPU {build_cpu:.1f} s = {queued / build_cpu:.0f}/CPU-s; {SentPaper.objects.count():,} sent-paper rows)")
-    connections = args.connections or send_digests.CONNECTIONS
+    connections = one_pass.connections
     senders = f"{args.senders} process{'es' * (args.senders > 1)} x {connections} connections"
     print(f"sent   {sent:>7,} digests by {senders} in {send_s:6.1f} s = {sent / send_s:6.0f} digests/s "
           f"(CPU {send_cpu:.1f} s = {sent / send_cpu:.0f}/CPU-s; sink received {received:,}, "

@@ -11,7 +11,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from dailypapers.digests.email_url import BadEmailUrl, parse_email_url
+from dailypapers.lib.email_url import BadEmailUrl, EmailConfig, parse_email_url
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -268,17 +268,31 @@ LOGOUT_REDIRECT_URL = "papers:home"
 # A verification or password-reset link stays valid this long (seconds).
 EMAIL_VERIFY_MAX_AGE_S = envint("EMAIL_VERIFY_MAX_AGE_S", 3 * 24 * 3600)
 PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT_S", 24 * 3600)
-# Zero config writes each mail to a .eml file under $DAILYPAPERS_HOME/mail/; EMAIL_HOST switches on SMTP.
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
-    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "dailypapers.ops.mailbox.FileMailBackend"
-)
-EMAIL_PORT = envint("EMAIL_PORT", 587)
-EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
+
+
+def _email():
+    """EMAIL_URL, the one mail setting: smtp://user:pass@host:587?tls=starttls, smtps://user:pass@host
+    (implicit TLS), smtp://127.0.0.1:25 (plain) or console:// (print mail). Unset, each mail is written
+    as a .eml file under $DAILYPAPERS_HOME/mail/ (ops/mailbox.py)."""
+    url = os.environ.get("EMAIL_URL", "")
+    if not url.strip():
+        return EmailConfig("dailypapers.ops.mailbox.FileMailBackend")
+    try:
+        return parse_email_url(url)
+    except BadEmailUrl as exc:
+        raise ImproperlyConfigured(str(exc)) from None
+
+
+_MAIL = _email()
+EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT = _MAIL.backend, _MAIL.host, _MAIL.port
+EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = _MAIL.user, _MAIL.password
+EMAIL_USE_TLS, EMAIL_USE_SSL = _MAIL.use_tls, _MAIL.use_ssl
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT_S", 30)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Daily Papers <noreply@localhost>")
-# The site's address for links in emails, e.g. https://papers.example.org (else the request's host).
+# Account mails go out on a thread of their own, so a request's timing never tells whether one was sent.
+EMAIL_IN_BACKGROUND = True
+# The site's public address for every absolute link, e.g. https://papers.example.org (else the first
+# name in ALLOWED_HOSTS; never the request's Host header).
 SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
 # Submitting a paper: at most this many days after its v1, and this many submissions a user a day.
 SUBMIT_MAX_AGE_DAYS = envint("SUBMIT_MAX_AGE_DAYS", 14)
@@ -317,17 +331,6 @@ ARXIV_OAI_SET = os.environ.get("ARXIV_OAI_SET", "cs")
 ARXIV_OAI_FROM = os.environ.get("ARXIV_OAI_FROM", "")  # first harvest's from-date (YYYY-MM-DD)
 
 # -- email digests (dailypapers/digests, docs/digests.md) ---------------------------------------------
-# EMAIL_URL sets the EMAIL_* variables above in one go: smtp://user:pass@host:587?tls=starttls,
-# smtps://user:pass@host (implicit TLS), smtp://127.0.0.1:25 (plain), console:// (print mail).
-if os.environ.get("EMAIL_URL"):
-    try:
-        _MAIL = parse_email_url(os.environ["EMAIL_URL"])
-    except BadEmailUrl as exc:
-        raise ImproperlyConfigured(str(exc)) from None
-    EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT = _MAIL.backend, _MAIL.host, _MAIL.port
-    EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = _MAIL.user, _MAIL.password
-    EMAIL_USE_TLS, EMAIL_USE_SSL = _MAIL.use_tls, _MAIL.use_ssl
-EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT_S", 30)
 # Digests are due at this hour (UTC): weekdays for daily subscribers, Mondays for weekly ones.
 DIGEST_HOUR_UTC = envint("DIGEST_HOUR_UTC", 7)
 if not 0 <= DIGEST_HOUR_UTC <= 23:
@@ -344,7 +347,7 @@ DIGEST_UNSUBSCRIBE_MAILTO = os.environ.get("DIGEST_UNSUBSCRIBE_MAILTO", "")
 # jobs and local ones (embedding, indexing) run side by side, so a source that hangs delays no search.
 WORKER_JOBS = [
     ("sync", "dailypapers.sources.sync:run_due", 60, "network"),
-    ("digests", "dailypapers.digests.management.commands.send_digests:run_due", 60, "network"),
+    ("digests", "dailypapers.digests.sender:run_due", 60, "network"),
     ("embed", "dailypapers.search.jobs:run_embed", 30, "local"),  # again at once while papers wait
     ("reindex", "dailypapers.search.jobs:run_reindex", 60, "local"),  # a new index generation when due
     ("avatars", "dailypapers.sources.avatars:run_due", 600, "network"),  # kept here, never hot-linked

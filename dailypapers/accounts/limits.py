@@ -1,13 +1,9 @@
-"""Abuse limits for community actions: each bucket counts per user and, separately, per IP address.
+"""Abuse limits for community actions (``settings.RATE_LIMITS``), counted per user and per IP address:
+both must allow a request, so neither an account nor an address can hop the other.
 
-Limits are ``settings.RATE_LIMITS[bucket] = (requests, window seconds)``; both counters must allow a
-request, so one account cannot hop addresses and one address cannot hop accounts. Refusals are a 429
-page with the standard RateLimit headers and Retry-After.
-
-Log-in guesses count per address and per (account, address), which shut; and per account in a higher
-ceiling that only slows (refusals uncounted), which a browser that logged in to the account before
-skips: an attack from other addresses cannot lock the owner out. Mails count per sender and per
-target address.
+Log-in guesses also count per account in a higher ceiling that only slows, and that a browser which
+logged in before skips, so an attack from elsewhere cannot lock the owner out. Mails count per sender
+and per target address.
 """
 
 import functools

@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from dailypapers.lib.signed import BadLink
 from dailypapers.papers.models import Author, Paper, PaperAuthor
 
 from . import emails, lifecycle, limits, verification
@@ -45,7 +46,7 @@ def signup(request):
             return limits.too_many(request, verdict, "signup")
         if form.is_valid():
             user = form.save()
-            emails.send_verification(user, user.email, emails.base_url(request))
+            emails.send_verification(user, user.email)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"Welcome! We sent a confirmation link to {user.email}.")
             return redirect(_next_url(request, default="accounts:verify_pending"))
@@ -77,7 +78,7 @@ def verify_pending(request):
     if request.method == "POST" and not request.user.is_verified:
         if verdict := limits.check_mail(request, request.user.email):
             return limits.too_many(request, verdict, "email")
-        emails.send_verification(request.user, request.user.email, emails.base_url(request))
+        emails.send_verification(request.user, request.user.email)
         messages.success(request, f"We sent a new confirmation link to {request.user.email}.")
         return redirect("accounts:verify_pending")
     return render(request, "accounts/verify_pending.html")
@@ -88,12 +89,12 @@ def verify_email(request, token):
     """GET shows a confirm button (mail scanners follow links); POST verifies."""
     try:
         user, address = verification.read_email_token(token)
-    except verification.BadToken as exc:
+    except BadLink as exc:
         return render(request, "accounts/verify_email.html", {"error": str(exc)}, status=400)
     if request.method == "POST":
         try:
             user = verification.verify_email(user, address)
-        except verification.BadToken as exc:
+        except BadLink as exc:
             return render(request, "accounts/verify_email.html", {"error": str(exc)}, status=409)
         messages.success(request, f"Thank you: {address} is confirmed and your votes count.")
         return redirect("accounts:settings" if request.user == user else "accounts:login")
@@ -113,7 +114,7 @@ def password_reset(request):
             # members. The mail goes out on a thread of its own, after the answer.
             user = User.objects.filter(email__iexact=form.cleaned_data["email"], is_active=True).first()
             if user is not None and user.has_usable_password():
-                emails.in_background(emails.send_password_reset, user, emails.base_url(request))
+                emails.in_background(emails.send_password_reset, user)
             return redirect("accounts:password_reset_sent")
     return render(request, "accounts/password_reset.html", {"form": form})
 
@@ -187,7 +188,7 @@ def settings_view(request):
         form.instance.email = old_email if changed_email else new_email
         form.save()
         if changed_email:
-            emails.send_verification(user, new_email, emails.base_url(request))
+            emails.send_verification(user, new_email)
             messages.success(request, f"We sent a link to {new_email}; your email changes when you follow it.")
         else:
             messages.success(request, "Settings saved.")
@@ -263,7 +264,7 @@ def export_data(request):
 def unsubscribe(request, token):
     try:
         user, field = verification.read_unsubscribe_token(token)
-    except verification.BadToken as exc:
+    except BadLink as exc:
         return render(request, "accounts/unsubscribe.html", {"error": str(exc)}, status=400)
     label = User._meta.get_field(field).verbose_name
     if request.method == "POST":

@@ -4,6 +4,8 @@ A list is ordered descending on a few keys ending in the primary key. A page's `
 the last row's keys, signed so a caller cannot hand us arbitrary values; the next page starts strictly
 after them. Unlike page numbers, a paper arriving at the top while someone pages through does not
 shift every later page by one (no repeats, no skips).
+
+Cursors carry no timestamp: the same page must have the same body, and so the same ETag, a second later.
 """
 
 from django.core import signing
@@ -15,13 +17,13 @@ SALT = "dailypapers.api.cursor"
 
 
 def encode(kind, values):
-    return signing.dumps({"k": kind, "v": values}, salt=SALT, compress=True)
+    return signing.Signer(salt=SALT).sign_object({"k": kind, "v": values}, compress=True)
 
 
 def decode(token, kind, length):
     """The key values in ``token``; ApiError(400) if it was not issued by us for this kind of list."""
     try:
-        data = signing.loads(token, salt=SALT)
+        data = signing.Signer(salt=SALT).unsign_object(token)
     except signing.BadSignature:
         raise ApiError(400, "invalid_cursor", "cursor is not one this API issued") from None
     values = data.get("v") if isinstance(data, dict) else None

@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from ninja import Field, Path, Query, Router, Schema
 from pydantic import ConfigDict
 
-from dailypapers.papers import siteurl
+from dailypapers.lib import siteurl
 from dailypapers.papers.models import Paper
 from dailypapers.search import api as search
 

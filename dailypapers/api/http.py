@@ -1,17 +1,11 @@
-"""What every public read (API, feeds, Markdown) gets around its view: a rate limit, CORS, HEAD, and
-conditional GET (ETag / Last-Modified with 304); and what the API's writes get: the same rate limit and
-CORS, and a cap on the request body.
+"""What every public read (API, feeds, Markdown) gets around its view: a rate limit, CORS, HEAD and
+conditional GET (ETag / Last-Modified, 304); and what API writes get: the rate limit, CORS, a body cap.
 
-The ETag is a hash of the body, so it is right whatever the view read. Last-Modified is when this
-URL's body last changed as far as the shared cache has seen: the first time a body with a new hash was
-served. Nothing in the database can say that (an upvote does not touch ``Paper.updated_at``), and a
-guess that is too old would make a client keep a stale copy after a 304.
-
-Rate limits: a request with a live API token counts in that token's bucket (``API_TOKEN_RATE_LIMIT``),
-any other in its address's (``API_RATE_LIMIT``). Under ``/api/v1/`` a token that is wrong is a 401 and
-one of a disabled account a 403, whatever the method: a client that sent credentials wants to know
-they failed rather than be served as anonymous. Elsewhere (the Hugging Face-compatible paths, feeds) a
-foreign token is ignored: ``huggingface_hub`` sends its own ``hf_…`` token to any endpoint.
+The ETag hashes the body. Last-Modified is when the shared cache first saw this URL's current body:
+the database cannot say (an upvote leaves ``Paper.updated_at`` alone), and too old a date would keep
+stale copies alive. A live API token counts in its own bucket, anything else per address; under
+``/api/v1/`` a bad token is a 401 (403 if its account is disabled), elsewhere it is ignored
+(``huggingface_hub`` sends its ``hf_…`` token everywhere).
 """
 
 import hashlib
@@ -24,9 +18,9 @@ from django.http import HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
-from dailypapers.accounts import api_auth
 from dailypapers.lib import ratelimit
 
+from . import auth
 from .errors import V1_PREFIX, ApiError, error_response, unauthorized
 
 READ_METHODS = ("GET", "HEAD")
@@ -54,7 +48,7 @@ def public_read(view, bucket="api", routed=False):
     def wrapper(request, *args, **kwargs):
         if _is_preflight(request):
             return _preflight(_route_methods(view, request, args, kwargs) if routed else READ_METHODS)
-        found = api_auth.credential(request)
+        found = auth.credential(request)
         verdict, window = _count(request, bucket, found)
         if not verdict.allowed:
             response = _refused(request, verdict, window)
@@ -90,7 +84,7 @@ def _refusal(request, found):
     if found is None or found.refusal is None or not request.path.startswith(V1_PREFIX):
         return None
     if found.refusal == "disabled":
-        return api_auth.disabled()
+        return auth.disabled()
     return unauthorized("The API token is not valid: it was revoked, or never issued here.", invalid_token=True)
 
 
@@ -142,13 +136,9 @@ def _body_changed_at(full_path, etag):
     seen = cache.get(key)
     if seen and seen[0] == etag:
         return seen[1]
-    now = _now()
+    now = int(time.time())
     cache.set(key, (etag, now), timeout=LAST_MODIFIED_MEMORY_S)
     return now
-
-
-def _now():
-    return int(time.time())
 
 
 def _is_preflight(request):

@@ -7,7 +7,7 @@ from urllib.parse import quote
 from django.http import HttpResponse
 from django.views.decorators.http import require_GET
 
-from dailypapers.papers import siteurl
+from dailypapers.lib import siteurl
 
 from .errors import ApiError, error_response
 from .queries import visible_paper

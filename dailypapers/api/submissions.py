@@ -1,11 +1,6 @@
 """``POST /api/v1/submissions`` runs the web's submit (``community/submit.py``: the same rules, the same
-write path) and turns its refusal into the status a client can act on.
-
-``submit`` refuses with one exception type and a sentence for people. Which rule refused is read back
-from the state it left, never parsed out of the sentence: the id does not parse (400), the paper is
-hidden (403), featured already (409), the caller's daily cap is reached (429 until the next feed day),
-arXiv was unreachable (503) or has no such paper (404), or else it is older than submissions may be
-(400). The arXiv client is watched to tell the two arXiv cases apart.
+write path) and turns its refusal into a status a client can act on (400, 403, 404, 409, 429 or 503).
+Which rule refused is read back from the state it left, never parsed out of its sentence for people.
 """
 
 import datetime as dt
@@ -55,7 +50,7 @@ def feature(user, text):
         raise refusal(user, text, watched.outcome, str(exc)) from None
 
 
-def refusal(user, text, outcome, message, now=None):
+def refusal(user, text, outcome, message):
     try:
         arxiv_id = arxiv_ids.normalize(text)
     except arxiv_ids.InvalidArxivId:
@@ -65,8 +60,8 @@ def refusal(user, text, outcome, message, now=None):
         return ApiError(403, "not_submittable", message)
     if paper is not None and getattr(paper, "submission", None) is not None:
         return ApiError(409, "already_featured", message)
-    if submit.today_count(user, now) >= settings.SUBMIT_DAILY_CAP:
-        return ApiError(429, "daily_cap", message, headers={"Retry-After": str(seconds_to_next_feed_day(now))})
+    if submit.today_count(user) >= settings.SUBMIT_DAILY_CAP:
+        return ApiError(429, "daily_cap", message, headers={"Retry-After": str(seconds_to_next_feed_day())})
     if outcome == "unreachable":
         return ApiError(503, "arxiv_unavailable", message, headers={"Retry-After": str(ARXIV_RETRY_AFTER_S)})
     if outcome == "unknown":
@@ -74,8 +69,8 @@ def refusal(user, text, outcome, message, now=None):
     return ApiError(400, "too_old", message)
 
 
-def seconds_to_next_feed_day(now=None):
+def seconds_to_next_feed_day():
     """Until today's feed day closes: the day rolls over at ``HF_ROLLOVER`` Eastern on its own date."""
-    now = now or timezone.now()
+    now = timezone.now()
     closes = dt.datetime.combine(calendar.current_feed_day(now), calendar.HF_ROLLOVER, tzinfo=calendar.EASTERN)
     return max(1, math.ceil((closes - now).total_seconds()))

@@ -12,8 +12,7 @@ from django.urls import reverse
 from ninja import Field, Path, Query, Router, Schema
 from pydantic import ConfigDict
 
-from dailypapers.lib import periods
-from dailypapers.papers import siteurl
+from dailypapers.lib import periods, siteurl
 
 from . import cursors, queries
 from .v1_schemas import (

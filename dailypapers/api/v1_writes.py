@@ -1,13 +1,8 @@
-"""``/api/v1`` writes with a personal API token: upvote / unvote, submit, comment, save / unsave; and the
-comments of a paper, which share their path with the comment write.
+"""``/api/v1`` writes with a personal API token (upvote, submit, comment, save) and a paper's comments.
 
-Each write goes through the function the web's form goes through (``papers/votes.py``, ``submit.py``,
-``comments.py``, ``collections.py``), after the same checks the web view makes (verified email where
-the web asks for one, the per-action limits of ``accounts/limits.py``), so a write through the API
-validates, moderates and invalidates cached pages exactly as one through the site.
-
-Authentication is the ``Authorization: Bearer`` header only (``accounts/api_auth.py``): a session
-cookie is never read here, so these routes need no CSRF token.
+Each write goes through the function and the checks the web's form goes through, so it validates,
+moderates and invalidates cached pages the same way. Only the ``Authorization: Bearer`` header is read
+(``api/auth.py``), never a session cookie, so these routes need no CSRF token.
 """
 
 from django.conf import settings
@@ -16,14 +11,15 @@ from django.urls import reverse
 from ninja import Field, Query, Router
 from ninja.responses import Status
 
-from dailypapers.accounts import emails, limits
-from dailypapers.accounts.api_auth import TokenAuth
+from dailypapers.accounts import limits
 from dailypapers.community import collections, comments
 from dailypapers.community.models import Collection, Comment
-from dailypapers.papers import siteurl, votes
+from dailypapers.lib import siteurl
+from dailypapers.papers import votes
 from dailypapers.papers.models import Paper
 
 from . import queries, submissions
+from .auth import TokenAuth
 from .errors import ApiError
 from .v1 import SLUG, Params, paper_out
 from .v1_schemas import (
@@ -109,7 +105,7 @@ def create_comment(request, arxiv_id: str, body: CommentIn):
     within_limit(request, "comment")
     parent = _parent(paper, body.parent)
     try:
-        comment = comments.post(paper, request.user, body.body, parent, site=emails.base_url(request))
+        comment = comments.post(paper, request.user, body.body, parent, notify_by_email=True)
     except comments.CommentError as exc:
         raise ApiError(400, "invalid_comment", str(exc)) from None
     return Status(201, _comment(request, comment, paper))

@@ -38,7 +38,7 @@ def _count(paper_id, delta):
     Paper.objects.filter(pk=paper_id).update(local_comments=F("local_comments") + delta)
 
 
-def post(paper, author, body, parent=None, site=None):
+def post(paper, author, body, parent=None, notify_by_email=False):
     """Add a comment (a reply when ``parent`` is given: replies attach to the thread's top comment)."""
     body = _clean_body(body)
     if parent is not None:
@@ -49,8 +49,8 @@ def post(paper, author, body, parent=None, site=None):
         comment = Comment.objects.create(paper=paper, author=author, body=body, parent=parent)
         _count(paper.pk, +1)
         votes.refresh_pages([paper.pk])
-        if site:
-            transaction.on_commit(lambda: notify(comment, site))
+        if notify_by_email:
+            transaction.on_commit(lambda: notify(comment))
     return comment
 
 
@@ -158,12 +158,12 @@ def recipients(comment):
     return [(user, reason) for user, reason in found.values() if user.is_verified and user.is_active and user.email]
 
 
-def notify(comment, site):
+def notify(comment):
     """Send the notification emails for a new comment; a failing mail server never fails the comment."""
     sent = 0
     for user, reason in recipients(comment):
         try:
-            sent += emails.send_comment_notification(comment, user, reason, site)
+            sent += emails.send_comment_notification(comment, user, reason)
         except OSError:
             log.exception("could not send the comment notification to user %s", user.pk)
     return sent

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from dailypapers.accounts import emails, limits
+from dailypapers.accounts import limits
 from dailypapers.lib import arxiv_ids
 from dailypapers.papers import votes
 from dailypapers.papers.models import Author, Paper
@@ -144,7 +144,7 @@ def comment_create(request, arxiv_id):
     if form.is_valid():
         try:
             comment = comments.post(paper, request.user, form.cleaned_data["body"], parent,
-                                    site=emails.base_url(request))
+                                    notify_by_email=True)
         except comments.CommentError as exc:
             messages.error(request, str(exc))
             return redirect(back)

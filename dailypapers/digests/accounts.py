@@ -6,7 +6,6 @@ from django.urls import reverse
 
 from dailypapers.accounts import lifecycle
 
-from . import tokens
 from .models import Subscription
 
 
@@ -15,7 +14,7 @@ def subscription_of(user):
     subscription = Subscription.objects.filter(Q(user=user) | Q(email__iexact=user.email)).first()
     if subscription is None:
         return None
-    subscription.manage_url = reverse("digests:manage", args=[tokens.make(tokens.MANAGE, subscription)])
+    subscription.manage_url = reverse("digests:manage", args=[subscription.link_token("manage")])
     return subscription
 
 

@@ -25,15 +25,10 @@ log = logging.getLogger(__name__)
 
 
 def personal_picks(users, period, exclude, limit, embeddings=None):
-    """THE integration point with the recommender ("For you", ``dailypapers.community.recommend``):
-    ``{user id: ids of up to limit papers}`` picked for each of ``users`` in the 30 days before
-    ``period``'s slot, best first, none in ``exclude[user id]``. All of them are ranked in one batch
-    (``recommend.rank_many``: the picks ``recommend`` would give each alone). A user with no signal yet
-    (cold start) gets none, and the "Picked for you" section is absent. The caller still drops what
-    the subscriber was sent before.
-
-    A failing recommender costs the picks, never the digest: a batch that fails is retried one user at
-    a time, so only the user it fails for loses their picks (the error is logged)."""
+    """The digests' one call into the recommender (``community.recommend``): ``{user id: up to limit
+    paper ids}`` from the 30 days before ``period``'s slot, best first, none in ``exclude[user id]``,
+    ranked in one batch. A user with no signal yet gets none. A failing batch is retried one user at a
+    time, so a failure costs only that user's picks, never a digest."""
     try:
         ranked = recommend.rank_many([user.pk for user in users], limit=limit, now=period.slot,
                                      embeddings=embeddings, exclude=exclude)

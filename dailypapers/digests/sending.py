@@ -1,16 +1,9 @@
-"""SMTP delivery for the digest sender: one connection reused across messages, and every failure
-sorted into transient (4xx, a dropped connection: retry later) or permanent (5xx: the address is
-refusing mail).
+"""SMTP delivery for the digest sender: reused connections, and every failure sorted into transient
+(4xx, a dropped connection: retry later) or permanent (5xx: the address refuses mail).
 
-A dropped connection is reopened at once and the message tried once more on the new one: servers
-drop connections after so many messages or so much idle time, and that says nothing about the
-message. A server that cannot be reached at all stops the pass (ServerUnavailable); what is queued
-waits for the next run.
-
-``SenderPool`` runs a few Mailers on threads of their own, each over its own connection and with one
-message at a time: the SMTP dialogue is lock-step (four round trips a message), so one connection
-leaves the server and the sender waiting on each other; a few keep both busy. The threads only talk
-SMTP; the database stays with the caller's thread.
+A dropped connection is reopened and the message tried once more; a server that cannot be reached
+stops the pass (ServerUnavailable). ``SenderPool`` keeps a few connections busy on threads of their
+own, because the SMTP dialogue is lock-step; the database stays with the caller's thread.
 """
 
 import contextlib
@@ -90,13 +83,7 @@ class Mailer:
 
     def _send(self, message):
         try:
-            wire = getattr(message, "wire", None)
-            smtp = getattr(self.connection, "connection", None)  # Django's SMTP backend's smtplib.SMTP
-            if wire is not None and isinstance(smtp, smtplib.SMTP) and wire.data is not None:
-                # The bytes Django's backend would send, prepared once per content (emails.WireTemplate).
-                smtp.sendmail(wire.sender, [wire.recipient], wire.data)
-            else:
-                self.connection.send_messages([message])
+            self.connection.send_messages([message])
         except smtplib.SMTPSenderRefused as exc:
             raise ServerUnavailable(f"the server refuses our sender: {exc.smtp_code} {exc.smtp_error!r}") from exc
         return Outcome(SENT)

@@ -2,19 +2,21 @@
 one-click POST) and manage. Every link in an email carries a signed token; a bad token gets the same
 friendly page whatever is wrong with it. Nothing changes on GET: mail scanners follow links."""
 
+import functools
 import logging
 import smtplib
 
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from dailypapers.accounts import limits
+from dailypapers.accounts import emails, limits
+from dailypapers.lib.signed import BadLink
 
-from . import clock, emails, tokens
 from .forms import ManageForm, SubscribeForm
 from .models import Subscription
 
@@ -55,14 +57,13 @@ def _initial(request):
 def _request_subscription(request, form):
     """Mail a confirmation, or, to an address already subscribed, a manage link; the page answers
     the same either way, so the form never tells anyone who is subscribed."""
-    now = clock.now()
+    now = timezone.now()
     subscription = Subscription.objects.for_address(form.cleaned_data["email"], request.user, now)
-    site = emails.site_url(request)
     if subscription.is_active:
-        emails.already_subscribed_email(subscription, site).send()
+        emails.already_subscribed_email(subscription).send()
         return
     form.apply_to(subscription, now)
-    emails.confirmation_email(subscription, site).send()
+    emails.confirmation_email(subscription).send()
     Subscription.objects.filter(pk=subscription.pk).update(confirmation_sent_at=now)
 
 
@@ -75,26 +76,37 @@ def bad_link(request):
     return render(request, "digests/bad_link.html", status=400)
 
 
+def from_link(purpose):
+    """The view gets the subscription its ``purpose`` link names; any bad link gets one page that
+    reveals nothing of why."""
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, token):
+            try:
+                subscription = Subscription.objects.from_link(purpose, token)
+            except BadLink:
+                return bad_link(request)
+            return view(request, subscription, token)
+        return wrapper
+    return decorator
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
-def confirm(request, token):
-    subscription = tokens.read(tokens.CONFIRM, token)
-    if subscription is None:
-        return bad_link(request)
+@from_link("confirm")
+def confirm(request, subscription, token):
     if request.method in ("GET", "HEAD"):
         return render(request, "digests/confirm.html", {"subscription": subscription})
     if not subscription.is_active:
-        subscription.activate(clock.now())
+        subscription.activate(timezone.now())
     return render(request, "digests/confirmed.html", _manage_context(request, subscription))
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-def unsubscribe(request, token):
-    subscription = tokens.read(tokens.UNSUBSCRIBE, token)
-    if subscription is None:
-        return bad_link(request)
+@from_link("unsubscribe")
+def unsubscribe(request, subscription, token):
     if request.method in ("GET", "HEAD"):
         return render(request, "digests/unsubscribe.html", {"subscription": subscription})
-    subscription.unsubscribe(clock.now())
+    subscription.unsubscribe(timezone.now())
     return render(request, "digests/unsubscribed.html", _manage_context(request, subscription))
 
 
@@ -103,25 +115,24 @@ def unsubscribe(request, token):
 def one_click(request, token):
     if request.method in ("GET", "HEAD"):  # a person who opened the header's link: the page with the button
         return redirect("digests:unsubscribe", token=token)
-    subscription = tokens.read(tokens.UNSUBSCRIBE, token)
-    if subscription is None:
+    try:
+        subscription = Subscription.objects.from_link("unsubscribe", token)
+    except BadLink:
         return HttpResponse("This unsubscribe link is not valid.\n", status=400, content_type="text/plain")
-    subscription.unsubscribe(clock.now())
+    subscription.unsubscribe(timezone.now())
     return HttpResponse("Unsubscribed.\n", content_type="text/plain")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-def manage(request, token):
-    subscription = tokens.read(tokens.MANAGE, token)
-    if subscription is None:
-        return bad_link(request)
+@from_link("manage")
+def manage(request, subscription, token):
     form = ManageForm.for_subscription(subscription, request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if request.POST.get("action") == "resume":
-            subscription.activate(clock.now())
+            subscription.activate(timezone.now())
             return redirect("digests:manage", token=token)
         if form.is_valid():
-            form.apply_to(subscription, clock.now())
+            form.apply_to(subscription, timezone.now())
             return redirect(f"{request.path}?saved=1")
     context = _manage_context(request, subscription) | {"form": form, "saved": "saved" in request.GET,
                                                          "token": token}
@@ -137,7 +148,7 @@ def _manage_context(request, subscription):
 
 
 def _path(purpose, subscription):
-    return reverse(f"digests:{purpose}", args=[tokens.make(purpose, subscription)])
+    return reverse(f"digests:{purpose}", args=[subscription.link_token(purpose)])
 
 
 @require_POST

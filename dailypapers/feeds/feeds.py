@@ -21,8 +21,8 @@ from django.utils.html import format_html
 
 from dailypapers.community import collections as paper_collections
 from dailypapers.community.models import Collection
+from dailypapers.lib import siteurl
 from dailypapers.lib.text import clean_line, web_url
-from dailypapers.papers import siteurl
 from dailypapers.papers.models import Author, Organization, Paper, PaperAuthor, category_filter
 from dailypapers.search import api as search
 
@@ -35,7 +35,7 @@ LIST_ITEMS = 50
 class PaperFeed(Feed):
     """Items are papers loaded with ``for_cards`` (authors, organization and submission in 2 queries).
 
-    Links and GUIDs are on the site's own address (``papers.siteurl``), never the request's Host
+    Links and GUIDs are on the site's own address (``lib.siteurl``), never the request's Host
     header; titles and descriptions are one clean line (a control character in a URL, such as a
     category ``%01``, would otherwise make the XML invalid)."""
 

@@ -47,12 +47,12 @@ def local_url(url):
     return ""
 
 
-def due(url, now=None):
+def due(url):
     """Whether ``url`` should be fetched: not kept yet, and not failed within ``RETRY_FAILED``."""
     if not source_url(url) or (directory() / file_name(url)).is_file():
         return False
     failed = directory() / (file_name(url) + ".failed")
-    return not failed.is_file() or (now or time.time()) - failed.stat().st_mtime > RETRY_FAILED
+    return not failed.is_file() or time.time() - failed.stat().st_mtime > RETRY_FAILED
 
 
 def store(url, data):

@@ -1,14 +1,8 @@
 """The feed-day calendar: which day's list a moment belongs to, and when sources have something new.
 
-Hugging Face daily papers: one list per weekday (no lists on Saturday or Sunday: 580 of 580 archived
-days are Monday–Friday). A paper submitted in the afternoon or evening US/Eastern lands on the next
-weekday's list: in the 9,877 archived papers, submissions after 14:00 Eastern were featured on a later
-day and those before 12:00 on the same day, with almost none in between — so the day rolls over at
-``HF_ROLLOVER`` (14:00 Eastern), which puts 9,788 of them (99.1 %) on their recorded day.
-
-arXiv announces new papers at 20:00 US/Eastern, Sunday to Thursday; there is no announcement on Friday
-and Saturday evenings ("skip days") nor on its holidays, which it publishes each year
-(``ARXIV_HOLIDAYS``; extend the set as arXiv posts new ones).
+Hugging Face lists one day per weekday, rolling over at ``HF_ROLLOVER`` (14:00 US/Eastern; how that
+hour was found is in docs/ranking.md). arXiv announces at 20:00 US/Eastern, Sunday to Thursday,
+except on its published holidays (``ARXIV_HOLIDAYS``; extend the set as arXiv posts new ones).
 """
 
 import datetime as dt

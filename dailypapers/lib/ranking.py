@@ -1,14 +1,10 @@
 """Ranking formulas, written once as database expressions so ordering happens in SQL.
 
-Trending is Hacker News gravity over the time since a paper was featured:
+Trending is Hacker News gravity over the time since a paper was featured (docs/ranking.md):
 
     trending = (upvotes + 1) / (age_hours + 2) ** GRAVITY
 
-``+ 1`` keeps a fresh paper with no votes above an old one with none; ``+ 2`` hours stops a paper
-featured a minute ago from dividing by ~0; GRAVITY = 1.8 is HN's and halves a paper's score in
-roughly its first day. Age is measured to a reference time: now, or the end of the period viewed, so
-"trending" on a past week means "trending as that week closed". Age below zero (a reference before
-the paper was featured) counts as zero.
+Age runs to a reference time (now, or the end of the period viewed) and is never below zero.
 """
 
 from django.db.models import ExpressionWrapper, F, FloatField, Value

@@ -1,16 +1,9 @@
-"""Sliding-window rate limits over the shared cache (SQLite on one node, Redis or memcached on several).
+"""Sliding-window rate limits over the shared cache (SQLite on one node, Redis or memcached on several):
+one function, ``hit``, for every limit in the project, so they all count and answer the same way.
 
-    verdict = hit("login", client_ip(request), limit=10, window=60)
-    if not verdict.allowed: answer 429 with Retry-After: verdict.retry_after
-
-One function for every limit in the project (log-in, sign-up, votes, mails, API buckets), so they all
-count the same way and all answer with the same headers.
-
-A window is cut into ``SLOTS`` slots, each an atomic counter; a request counts in the current slot and is
-judged by the sum of the slots that the last ``window`` seconds touch. The oldest slot counts whole, so
-no stretch of ``window`` seconds ever holds more than ``limit`` allowed requests (a fixed window let
-twice the limit through across its boundary); the price is that a request may wait up to one slot
-(window / SLOTS) longer than strictly needed.
+A window is cut into ``SLOTS`` counters; a request is judged by the sum of the slots the last
+``window`` seconds touch. The oldest slot counts whole, so no stretch of ``window`` seconds lets more
+than ``limit`` through (a fixed window lets twice the limit through across its boundary).
 """
 
 import hashlib
@@ -25,7 +18,6 @@ from django.core.cache import caches
 SLOTS = 6
 # What may go into a cache key as it is: memcached refuses spaces, control characters and keys over 250.
 PLAIN_IDENT = re.compile(r"[A-Za-z0-9_.:@|+\-]{1,100}")
-clock = time.time  # the time the limits go by (tests move it by hand)
 
 
 @dataclass(frozen=True)
@@ -47,12 +39,12 @@ class Verdict:
         return headers
 
 
-def hit(bucket, ident, limit, window, now=None, count_refused=True):
+def hit(bucket, ident, limit, window, count_refused=True):
     """Count one request of ``ident`` in ``bucket``; allowed while at most ``limit`` per ``window`` s.
 
     ``count_refused=False`` leaves a refused request uncounted: the limit then admits ``limit`` requests
     a window however hard it is pushed (it slows callers) instead of staying shut while they push."""
-    now = clock() if now is None else now
+    now = time.time()
     span = window / SLOTS
     current = int(now // span)
     if not PLAIN_IDENT.fullmatch(ident):  # a typed name or address: any text, any length

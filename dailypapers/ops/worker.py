@@ -1,13 +1,9 @@
 """The worker: runs every scheduled job when it is due, and stops cleanly on SIGTERM.
 
-Each job is also its own management command (cron-friendly); the loop only decides when. Jobs are
-idempotent and claim their work in the database, so two workers (or a worker and a cron run) at once
-are safe. A job that raises is logged and retried at its next turn; the others go on.
-
-Jobs run in two lanes: ``network`` jobs (sources, mail), which can wait minutes on a server that does
-not answer, in the main thread; ``local`` jobs (embedding, indexing) in a thread of their own, so a
-failing source never delays search. A job that returns True stopped with work left and runs again at
-the next tick instead of waiting out its interval.
+Jobs are idempotent and claim their work in the database, so two workers (or a worker and a cron run)
+are safe; one that raises is logged and retried at its next turn. ``network`` jobs (sources, mail)
+run in the main thread, ``local`` ones (embedding, indexing) in another, so a hung server never delays
+search. A job that returns True has work left and runs again at the next tick.
 """
 
 import importlib

@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from dailypapers.lib import arxiv_ids, calendar, periods
+from dailypapers.lib import arxiv_ids, calendar, periods, siteurl
 
-from . import cards, pagecache, siteurl, social
+from . import cards, pagecache, social
 from .models import Author, Organization, Paper, PaperAuthor, Submission
 
 SORTS = {"upvotes": "Most upvoted", "trending": "Trending", "newest": "Newest"}

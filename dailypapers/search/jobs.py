@@ -15,10 +15,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from dailypapers.lib.claims import is_dead_local_process, this_process
 from dailypapers.papers.models import Paper
 
 from . import build, embedder, progress
-from .models import CLAIM_LEASE, PaperEmbedding, is_dead_local_process, this_process, vector_to_bytes
+from .models import CLAIM_LEASE, PaperEmbedding, vector_to_bytes
 
 BATCH_SIZE = 64
 log = logging.getLogger(__name__)
@@ -45,9 +46,9 @@ def dead_holders():
     return [h for h in holders.values_list("claimed_by", flat=True).distinct() if is_dead_local_process(h)]
 
 
-def claim(batch_size, now=None):
+def claim(batch_size):
     """Claim up to ``batch_size`` queued rows for this run; return the claim token and the rows."""
-    now = now or timezone.now()
+    now = timezone.now()
     dead = dead_holders()
     candidates = list(_claimable(now, dead).order_by("pk").values_list("pk", flat=True)[:batch_size])
     token = secrets.token_hex(8)

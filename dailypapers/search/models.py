@@ -8,8 +8,6 @@ its rows when the lease expires.
 """
 
 import datetime as dt
-import os
-import socket
 
 import numpy as np
 from django.db import models
@@ -59,22 +57,3 @@ def vector_from_bytes(raw):
 
 def vector_to_bytes(vector):
     return np.asarray(vector, dtype="<f4").tobytes()
-
-
-def this_process():
-    """The claim holder's name for this process: ``host:pid``."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def is_dead_local_process(holder):
-    """True when ``holder`` (``host:pid``) names a process of this host that no longer exists."""
-    host, _, pid = holder.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False  # another host's process: only its lease can tell
-    try:
-        os.kill(int(pid), 0)  # signal 0 only asks whether the process exists
-    except ProcessLookupError:
-        return True
-    except PermissionError:  # it exists, under another user
-        return False
-    return False

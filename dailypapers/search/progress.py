@@ -45,8 +45,8 @@ class Progress:
         return line
 
 
-def measure(now=None):
-    now = now or timezone.now()
+def measure():
+    now = timezone.now()
     embedded = PaperEmbedding.objects.filter(Q(paper__hidden=False), vector__isnull=False)
     recent = embedded.filter(embedded_at__gte=now - RATE_WINDOW).aggregate(n=Count("pk"), since=Min("embedded_at"))
     # The rate over the time vectors were actually being written: a run that began a minute ago is

@@ -1,11 +1,11 @@
 """Per-source run state: checkpoint, schedule, last run's counts and error. One row per source."""
 
 import datetime as dt
-import os
-import socket
 
 from django.db import models
 from django.utils import timezone
+
+from dailypapers.lib import claims
 
 # A claimed run that has not finished after this long is presumed dead (kill -9, power cut) and may be
 # claimed again; its checkpoint says where to resume.
@@ -49,10 +49,10 @@ class SourceState(models.Model):
         now = now or timezone.now()
         free = models.Q(running_since__isnull=True) | models.Q(running_since__lt=now - STALE_CLAIM)
         holder = SourceState.objects.filter(pk=self.pk).values_list("claimed_by", flat=True).first()
-        if holder and _is_dead_local_process(holder):
+        if holder and claims.is_dead_local_process(holder):
             free |= models.Q(claimed_by=holder)
         taken = SourceState.objects.filter(free, pk=self.pk).update(running_since=now, last_started_at=now,
-                                                                    claimed_by=_me())
+                                                                    claimed_by=claims.this_process())
         if taken:
             self.running_since = self.last_started_at = now
         return taken == 1
@@ -69,20 +69,3 @@ class SourceState(models.Model):
             fields["last_success_at"] = now
         SourceState.objects.filter(pk=self.pk).update(**fields)
         self.refresh_from_db()
-
-
-def _me():
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _is_dead_local_process(holder):
-    host, _, pid = holder.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)  # signal 0: only asks whether the process exists
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False

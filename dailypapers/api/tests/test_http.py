@@ -1,7 +1,10 @@
 """What every public read gets: conditional GET (ETag / Last-Modified, 304), CORS, HEAD and the
 anonymous rate limit with its headers."""
 
+import datetime as dt
+
 import pytest
+import time_machine
 from django.utils.http import http_date
 
 from dailypapers.papers.models import Paper
@@ -26,16 +29,26 @@ def test_a_current_etag_gets_a_304_and_a_changed_body_a_new_etag(client, corpus,
         assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
 
 
-def test_last_modified_is_when_the_body_last_changed(client, corpus, monkeypatch):
+def test_a_paged_list_keeps_its_etag_from_one_second_to_the_next(client, corpus):
+    url = "/api/v1/papers?limit=2"
+    with time_machine.travel(dt.datetime(2026, 3, 3, 12, 0, 0, 900_000, tzinfo=dt.UTC), tick=False) as clock:
+        first = client.get(url)
+        assert first.json()["next_cursor"]  # a page with a next one: its body holds a signed cursor
+        clock.shift(dt.timedelta(seconds=1))
+        again = client.get(url, headers={"If-None-Match": first["ETag"]})
+    assert again.status_code == 304
+
+
+def test_last_modified_is_when_the_body_last_changed(client, corpus):
     url = "/api/v1/papers/2603.00001"
-    clock = iter([1_800_000_000, 1_800_000_100])
-    monkeypatch.setattr("dailypapers.api.http._now", lambda: next(clock))
-    first = client.get(url)
-    assert first["Last-Modified"] == http_date(1_800_000_000)
-    same = client.get(url, headers={"If-Modified-Since": first["Last-Modified"]})
-    assert same.status_code == 304  # unchanged body: still the first time it was seen
-    Paper.objects.filter(arxiv_id="2603.00001").update(hf_upvotes=51)  # no updated_at change: hash tells
-    changed = client.get(url, headers={"If-Modified-Since": first["Last-Modified"]})
+    with time_machine.travel(1_800_000_000, tick=False) as clock:
+        first = client.get(url)
+        assert first["Last-Modified"] == http_date(1_800_000_000)
+        clock.shift(100)
+        same = client.get(url, headers={"If-Modified-Since": first["Last-Modified"]})
+        assert same.status_code == 304  # unchanged body: still the first time it was seen
+        Paper.objects.filter(arxiv_id="2603.00001").update(hf_upvotes=51)  # no updated_at change: hash tells
+        changed = client.get(url, headers={"If-Modified-Since": first["Last-Modified"]})
     assert changed.status_code == 200 and changed["Last-Modified"] == http_date(1_800_000_100)
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 
 import pytest
+import time_machine
 from django.test import Client
 from django.utils import timezone
 
@@ -19,6 +20,7 @@ from dailypapers.papers.models import Paper, Submission, Upvote
 from dailypapers.sources.tests.replay import Reply, ok
 
 from .. import submissions
+from ..auth import TokenAuth
 from ..http import MAX_BODY_BYTES
 from .corpus import HOSTILE
 
@@ -237,7 +239,8 @@ def test_the_daily_cap_is_a_429_until_the_feed_day_rolls_over(client, corpus, au
 def test_the_rollover_is_14_00_eastern_on_the_feed_day_itself():
     friday_evening = dt.datetime(2026, 3, 6, 20, 0, tzinfo=dt.UTC)  # 15:00 Eastern: Monday's list
     monday_rollover = dt.datetime(2026, 3, 9, 14, 0, tzinfo=calendar.EASTERN)  # after the DST change
-    assert submissions.seconds_to_next_feed_day(friday_evening) == (monday_rollover - friday_evening).total_seconds()
+    with time_machine.travel(friday_evening, tick=False):
+        assert submissions.seconds_to_next_feed_day() == (monday_rollover - friday_evening).total_seconds()
 
 
 def test_submitting_needs_a_confirmed_email(client, corpus, alice):
@@ -472,3 +475,12 @@ def test_a_write_to_an_unknown_api_path_is_an_api_404(client, auth):
 def test_a_body_error_names_the_field(client, corpus, auth):
     unknown_key = send(client, "post", "/api/v1/submissions", auth, {"paper": "2603.00050", "featured": True})
     assert error(unknown_key, 400, "invalid_request") == "featured: Extra inputs are not permitted"
+
+
+def test_the_bearer_auth_class_accepts_live_tokens_only(rf, alice):
+    _token, raw = ApiToken.issue(alice, "bot")
+    auth = TokenAuth()
+    request = rf.get("/", headers={"Authorization": f"Bearer {raw}"})
+    assert auth(request) == alice and request.user == alice
+    assert auth(rf.get("/", headers={"Authorization": "Bearer dp_forged"})) is None
+    assert auth(rf.get("/")) is None

@@ -2,9 +2,10 @@ import datetime as dt
 import logging
 
 import pytest
+import time_machine
 from django.core.cache import caches
+from django.utils import timezone
 
-from dailypapers.digests import clock as digest_clock
 from dailypapers.digests.models import Subscription
 from dailypapers.papers.records import OrgRecord, PaperRecord
 from dailypapers.papers.upsert import upsert_papers
@@ -25,26 +26,27 @@ def day(n):
     return MONDAY + dt.timedelta(days=n)
 
 
-class FrozenClock:
-    def __init__(self, now):
-        self.now = now
+class Clock:
+    """Frozen time (time-machine): ``clock()`` is now; ``set`` and ``advance`` move it."""
+
+    def __init__(self, traveller):
+        self.traveller = traveller
 
     def __call__(self):
-        return self.now
+        return timezone.now()
 
     def set(self, now):
-        self.now = now
+        self.traveller.move_to(now)
 
     def advance(self, **delta):
-        self.now += dt.timedelta(**delta)
+        self.traveller.shift(dt.timedelta(**delta))
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """The digests' clock, frozen on Tuesday 2026-03-03 07:05 UTC (just after the daily slot)."""
-    frozen = FrozenClock(at(day(1)))
-    monkeypatch.setattr(digest_clock, "now", frozen)
-    return frozen
+def clock():
+    """Time frozen on Tuesday 2026-03-03 07:05 UTC (just after the daily slot)."""
+    with time_machine.travel(at(day(1)), tick=False) as traveller:
+        yield Clock(traveller)
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ from urllib.parse import quote
 import pytest
 from django.db import connection
 
-from dailypapers.digests.management.commands import send_digests
+from dailypapers.digests import sender
 
 from .seed import seed
 
@@ -107,7 +107,7 @@ def test_a_run_killed_mid_send_then_rerun_gives_everyone_exactly_one_digest(shar
     env["EMAIL_URL"] = f"smtp://127.0.0.1:{smtp_server.port}"
     smtp_server.stall_after = accepted = 60
     run = dailypapers(env, "send_digests")
-    wait_for(lambda: smtp_server.stalled == send_digests.CONNECTIONS, "every connection to wait on the server")
+    wait_for(lambda: smtp_server.stalled == sender.CONNECTIONS, "every connection to wait on the server")
     # Whatever the server accepted is marked before the kill: the sender records each answer at once.
     wait_for(lambda: database.statuses().get("sent") == accepted, "the accepted digests to be marked sent")
 
@@ -118,7 +118,7 @@ def test_a_run_killed_mid_send_then_rerun_gives_everyone_exactly_one_digest(shar
     assert database.statuses() == {"sent": accepted, "queued": SUBSCRIBERS - accepted}
     leased = database.query("SELECT count(*) FROM digests_digest WHERE status = 'queued' AND not_before > %s",
                             [dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)])[0][0]
-    assert 0 < leased <= send_digests.LEASE_BATCH  # held by the dead run
+    assert 0 < leased <= sender.LEASE_BATCH  # held by the dead run
     database.query("UPDATE digests_digest SET not_before = %s WHERE status = 'queued'",
                    [dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)])  # its lease ran out
     smtp_server.stall_after = None

@@ -1,4 +1,4 @@
-"""The send_digests command against a real SMTP server (aiosmtpd on a loopback port)."""
+"""Sending digests (digests/sender.py and its command) against a real SMTP server (aiosmtpd on a loopback port)."""
 
 import datetime as dt
 import email.utils
@@ -13,11 +13,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
-from dailypapers.digests import content, tokens
+from dailypapers.digests import content, sender
 from dailypapers.digests.management.commands import send_digests
-from dailypapers.digests.management.commands.send_digests import Command, run_due
 from dailypapers.digests.models import Digest, DigestQuerySet, SentPaper, Subscription
 from dailypapers.digests.sending import Mailer
+from dailypapers.ops.worker import Job
 from dailypapers.papers.models import Organization, Paper, Upvote
 from dailypapers.papers.upsert import upsert_papers
 from dailypapers.search.models import PaperEmbedding, vector_to_bytes
@@ -32,8 +32,16 @@ class Crash(BaseException):
 
 
 def run():
-    """One pass of the command, as cron would run it; returns (queued, stats)."""
-    return Command(stdout=io.StringIO(), stderr=io.StringIO()).run_once()
+    """One pass, as cron would run it; returns (queued, stats)."""
+    result = sender.run_due()
+    return result.queued, result.stats
+
+
+def run_command():
+    """One pass through the command; returns what it wrote to stderr."""
+    err = io.StringIO()
+    call_command("send_digests", stdout=io.StringIO(), stderr=err)
+    return err.getvalue()
 
 
 def plain(message):
@@ -160,9 +168,9 @@ def test_subscribers_sharing_a_digest_each_get_their_own_address_and_links(clock
     assert "alice@example.org" not in plain(to_bob) + html(to_bob)
     for message, subscription in ((to_alice, alice), (to_bob, bob)):
         token = re.search(r"/digests/manage/([^\s\"<]+)", plain(message)).group(1)
-        assert tokens.read(tokens.MANAGE, token) == subscription
+        assert Subscription.objects.from_link("manage", token) == subscription
         token = re.search(r"/digests/unsubscribe/([^\s\"<]+)", html(message)).group(1)
-        assert tokens.read(tokens.UNSUBSCRIBE, token) == subscription
+        assert Subscription.objects.from_link("unsubscribe", token) == subscription
 
 
 def test_the_list_unsubscribe_header_unsubscribes_with_one_csrf_free_post(clock, smtp_server, week_of_papers):
@@ -248,7 +256,7 @@ def test_a_worker_that_was_down_catches_up_with_one_digest(clock, smtp_server, w
 
 def test_it_reconnects_when_the_server_drops_the_connection_after_k_messages(clock, smtp_server, week_of_papers,
                                                                             monkeypatch):
-    monkeypatch.setattr(send_digests, "CONNECTIONS", 1)  # one connection: the drops land where we say
+    monkeypatch.setattr(sender, "CONNECTIONS", 1)  # one connection: the drops land where we say
     smtp_server.drop_every = 2
     people = [f"reader{n}@example.org" for n in range(5)]
     for person in people:
@@ -264,16 +272,16 @@ def test_it_reconnects_when_the_server_drops_the_connection_after_k_messages(clo
 
 def test_each_of_several_connections_reconnects_on_its_own(clock, smtp_server, week_of_papers):
     smtp_server.drop_every = 2
-    people = [f"reader{n}@example.org" for n in range(4 * send_digests.CONNECTIONS)]
+    people = [f"reader{n}@example.org" for n in range(4 * sender.CONNECTIONS)]
     for person in people:
         subscribe(person)
 
     queued, stats = run()
 
-    assert smtp_server.answers["dropped"] >= send_digests.CONNECTIONS  # every connection was dropped
+    assert smtp_server.answers["dropped"] >= sender.CONNECTIONS  # every connection was dropped
     assert smtp_server.count_by_recipient() == dict.fromkeys(people, 1)
     assert (queued, stats["sent"]) == (len(people), len(people))
-    assert smtp_server.connections_used() > send_digests.CONNECTIONS, "several connections, each reopened"
+    assert smtp_server.connections_used() > sender.CONNECTIONS, "several connections, each reopened"
 
 
 def test_greylisting_451_is_retried_after_a_backoff(clock, smtp_server, week_of_papers):
@@ -326,9 +334,7 @@ def test_a_delivery_resets_the_bounce_count(clock, smtp_server, week_of_papers):
 def test_a_server_that_refuses_our_sender_stops_the_pass_without_blaming_anyone(clock, smtp_server, week_of_papers):
     smtp_server.refuse_sender = True
     alice = subscribe("alice@example.org")
-    command = Command(stdout=io.StringIO(), stderr=io.StringIO())
-    command.run_once()
-    assert "refuses our sender" in command.stderr.getvalue()
+    assert "refuses our sender" in run_command()
     alice.refresh_from_db()
     assert alice.bounce_count == 0 and alice.is_active
     digest = Digest.objects.get()
@@ -340,9 +346,7 @@ def test_an_unreachable_server_leaves_the_queue_for_the_next_run(clock, settings
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2  # discard port: closed
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     subscribe("alice@example.org")
-    command = Command(stdout=io.StringIO(), stderr=io.StringIO())
-    command.run_once()
-    assert "cannot connect" in command.stderr.getvalue()
+    assert "cannot connect" in run_command()
     digest = Digest.objects.get()
     assert (digest.status, digest.attempts) == (Digest.Status.QUEUED, 0)
 
@@ -353,8 +357,8 @@ def test_a_crash_mid_send_then_a_rerun_sends_the_rest_and_nothing_twice(
     people = [f"reader{n}@example.org" for n in range(6)]
     for person in people:
         subscribe(person)
-    monkeypatch.setattr(send_digests, "LEASE_BATCH", 2)  # rows 1-2, 3-4, 5-6 are leased together
-    monkeypatch.setattr(send_digests, "CONNECTIONS", 1)  # so the crash is the only message in flight
+    monkeypatch.setattr(sender, "LEASE_BATCH", 2)  # rows 1-2, 3-4, 5-6 are leased together
+    monkeypatch.setattr(sender, "CONNECTIONS", 1)  # so the crash is the only message in flight
     deliver, calls = Mailer.deliver, []
 
     def dies_on_the_third(self, message):
@@ -389,7 +393,7 @@ def test_a_crash_after_the_server_accepted_a_digest_sends_it_again_with_the_same
     the same Message-ID (so mail clients can drop the repeat), rather than risk never sending it."""
     for person in ("alice@example.org", "bob@example.org"):
         subscribe(person)
-    monkeypatch.setattr(send_digests, "CONNECTIONS", 1)
+    monkeypatch.setattr(sender, "CONNECTIONS", 1)
     mark_sent = DigestQuerySet.mark_sent
 
     def dies_before_marking(self, digests, now):
@@ -422,7 +426,7 @@ def test_a_crash_mid_queueing_then_a_rerun_queues_the_rest_and_nothing_twice(
     people = [f"reader{n}@example.org" for n in range(6)]
     for person in people:
         subscribe(person)
-    monkeypatch.setattr(send_digests, "CHUNK", 2)  # three batches of two
+    monkeypatch.setattr(sender, "CHUNK", 2)  # three batches of two
     queue, calls = Digest.queue, []
 
     def dies_in_the_second_batch(*args, **kwargs):
@@ -467,9 +471,8 @@ def test_a_claim_is_a_conditional_update_only_one_copy_wins(clock, db):
 def test_a_subscription_is_claimed_once_even_from_a_stale_copy(clock, week_of_papers):
     alice = subscribe("alice@example.org")
     stale = Subscription.objects.get(pk=alice.pk)
-    first, second = Command(), Command()
-    assert first.handle_one_subscription(alice, clock()) is True
-    assert second.handle_one_subscription(stale, clock()) is False
+    assert sender.Sender().queue([alice], clock()) == 1
+    assert sender.Sender().queue([stale], clock()) == 0
     digest, stale_digest = Digest.objects.get(), Digest.objects.get()
     assert digest.lease(clock()) is True
     assert stale_digest.lease(clock()) is False
@@ -478,20 +481,20 @@ def test_a_subscription_is_claimed_once_even_from_a_stale_copy(clock, week_of_pa
 
 def test_a_digest_for_someone_who_unsubscribed_since_is_cancelled(clock, smtp_server, week_of_papers):
     alice = subscribe("alice@example.org")
-    command = Command(stdout=io.StringIO())
-    assert command.handle_one_subscription(alice, clock())
+    one_pass = sender.Sender()
+    assert one_pass.queue([alice], clock()) == 1
     alice.unsubscribe(clock())
-    command.send_ready(clock())
+    one_pass.send_ready(clock())
     assert smtp_server.received == []
     assert Digest.objects.get().status == Digest.Status.CANCELLED
 
 
 def test_a_paper_hidden_after_queueing_is_left_out(clock, smtp_server, week_of_papers):
     alice = subscribe("alice@example.org")
-    command = Command(stdout=io.StringIO())
-    command.handle_one_subscription(alice, clock())
+    one_pass = sender.Sender()
+    one_pass.queue([alice], clock())
     Paper.objects.filter(arxiv_id="2603.00014").update(hidden=True)
-    command.send_ready(clock())
+    one_pass.send_ready(clock())
     [message] = smtp_server.messages_to("alice@example.org")
     assert numbers(message) == list(range(13, 4, -1))
 
@@ -629,7 +632,7 @@ def test_it_will_not_mail_digests_over_smtp_without_site_url(clock, smtp_server,
     settings.SITE_URL = ""
     alice = subscribe("alice@example.org")
     with pytest.raises(CommandError, match=r"SITE_URL is not set, so links in digests would point at http://127"):
-        run()
+        run_command()
     assert smtp_server.received == [] and not Digest.objects.exists()
     assert list(Subscription.objects.due(clock())) == [alice], "nothing claimed: it waits for the setting"
 
@@ -645,7 +648,7 @@ def test_without_site_url_a_local_backend_still_gets_digests_linking_to_this_mac
     subscribe("alice@example.org")
     run()
     [message] = mail.outbox
-    assert "http://127.0.0.1/papers/" in message.body  # the first allowed host (papers/siteurl.py)
+    assert "http://127.0.0.1/papers/" in message.body  # the first allowed host (lib/siteurl.py)
 
 
 def test_dry_run_prints_what_would_go_out_and_changes_nothing(clock, smtp_server, week_of_papers):
@@ -677,7 +680,8 @@ def test_loop_runs_a_pass_every_interval_until_stopped(clock, smtp_server, week_
     assert len(smtp_server.messages_to("alice@example.org")) == 2  # Tuesday's and Wednesday's
 
 
-def test_the_worker_job_runs_one_pass(clock, smtp_server, week_of_papers):
+def test_the_worker_job_runs_one_pass(clock, smtp_server, week_of_papers, settings):
     subscribe("alice@example.org")
-    queued, stats = run_due()
-    assert (queued, stats["sent"]) == (1, 1)
+    [job] = [Job(*spec) for spec in settings.WORKER_JOBS if spec[0] == "digests"]
+    result = job.function()()
+    assert (result.queued, result.stats["sent"]) == (1, 1)

@@ -1,8 +1,15 @@
 import warnings
 
+import time_machine
 from django.core.cache import caches
 
-from dailypapers.lib.ratelimit import hit
+from dailypapers.lib import ratelimit
+
+
+def hit(*args, now, **kwargs):
+    """ratelimit.hit at the Unix time ``now``."""
+    with time_machine.travel(now, tick=False):
+        return ratelimit.hit(*args, **kwargs)
 
 
 def test_it_allows_up_to_the_limit_then_refuses_until_the_requests_leave_the_window():

@@ -2,8 +2,10 @@
 
 import multiprocessing
 import os
+import time
 
 import pytest
+import time_machine
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
@@ -15,22 +17,20 @@ def cache(tmp_path):
     return SQLiteCache(str(tmp_path / "cache.sqlite3"), {})
 
 
-def test_it_keeps_values_until_they_expire(cache, monkeypatch):
+def test_it_keeps_values_until_they_expire(cache):
     cache.set_many({"page": {"html": b"<p>&</p>"}, "n": 3, "flag": True}, timeout=60)
     cache.set("forever", "v", timeout=None)
     assert cache.get_many(["page", "n", "flag", "none"]) == {"page": {"html": b"<p>&</p>"}, "n": 3, "flag": True}
     assert cache.get("flag") is True and cache.get("none", "default") == "default"
-    later = __import__("time").time() + 61
-    monkeypatch.setattr("dailypapers.lib.sqlitecache.time.time", lambda: later)
-    assert cache.get("page") is None and cache.get("forever") == "v"
+    with time_machine.travel(time.time() + 61):
+        assert cache.get("page") is None and cache.get("forever") == "v"
 
 
-def test_add_stores_only_where_nothing_lives(cache, monkeypatch):
+def test_add_stores_only_where_nothing_lives(cache):
     assert cache.add("k", 1, timeout=10) and not cache.add("k", 2, timeout=10)
     assert cache.get("k") == 1
-    later = __import__("time").time() + 11
-    monkeypatch.setattr("dailypapers.lib.sqlitecache.time.time", lambda: later)
-    assert cache.add("k", 5, timeout=10) and cache.get("k") == 5
+    with time_machine.travel(time.time() + 11):
+        assert cache.add("k", 5, timeout=10) and cache.get("k") == 5
 
 
 def test_incr_counts_and_refuses_a_missing_key(cache):

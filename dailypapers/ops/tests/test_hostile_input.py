@@ -24,8 +24,8 @@ from markdown_it import MarkdownIt
 
 from dailypapers.accounts.tests.people import make_user
 from dailypapers.community import collections, comments
-from dailypapers.digests.emails import digest_email
 from dailypapers.digests.models import Digest, Subscription
+from dailypapers.digests.render import DigestRenderer
 from dailypapers.papers.models import Author, Organization, Paper, PaperAuthor, Submission
 from dailypapers.papers.records import OrgRecord, PaperRecord
 from dailypapers.papers.upsert import upsert_papers
@@ -323,13 +323,13 @@ def test_it_escapes_hostile_text_in_the_markdown_of_a_paper(site, client):
 
 # -- email ----------------------------------------------------------------------------------------------
 def _digest_of(site):
-    """The digest email of the hostile papers, through the digests module's one public function."""
+    """The digest email of the hostile papers, as the sender renders it."""
     subscription = Subscription.objects.create(email="reader@example.org", status=Subscription.Status.ACTIVE)
     day = site["day"]
     digest = Digest.objects.create(subscription=subscription, period_key=f"daily:{day.isoformat()}", first_day=day,
                                    last_day=day, slot=timezone.now(), paper_ids=[p.pk for p in site["papers"]],
                                    message_id="<hostile@example.org>", not_before=timezone.now())
-    message = digest_email(digest)
+    message = DigestRenderer().message(digest)
     return message, dict((mime, body) for body, mime in message.alternatives)["text/html"]
 
 
@@ -344,7 +344,7 @@ def test_it_renders_hostile_papers_in_a_digest_as_text(site):
 
 
 def test_it_renders_a_hostile_comment_in_its_notification_as_text(site):
-    sent = comments.notify(site["comment"], "https://papers.example.org")
+    sent = comments.notify(site["comment"])
     assert sent == 1
     message = mail.outbox[-1]
     html = dict((mime, body) for body, mime in message.alternatives)["text/html"]

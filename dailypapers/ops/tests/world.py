@@ -19,7 +19,6 @@ from dailypapers.accounts.models import ApiToken, User
 from dailypapers.accounts.tests.people import make_user
 from dailypapers.community import collections, comments, moderation
 from dailypapers.community.models import AuthorClaim, Collection, Comment
-from dailypapers.digests import tokens as digest_tokens
 from dailypapers.digests.models import Digest, Subscription
 from dailypapers.lib import periods
 from dailypapers.papers import votes
@@ -61,9 +60,9 @@ class World:
             "verify_email": verification.email_token(self.bob, "bob-new@example.org"),
             "password_reset": (uid, default_token_generator.make_token(self.alice)),
             "unsubscribe": verification.unsubscribe_token(self.alice, "replies"),
-            "digest_confirm": digest_tokens.make(digest_tokens.CONFIRM, self.subscription),
-            "digest_unsubscribe": digest_tokens.make(digest_tokens.UNSUBSCRIBE, self.subscription),
-            "digest_manage": digest_tokens.make(digest_tokens.MANAGE, self.subscription),
+            "digest_confirm": self.subscription.link_token("confirm"),
+            "digest_unsubscribe": self.subscription.link_token("unsubscribe"),
+            "digest_manage": self.subscription.link_token("manage"),
         }
 
 

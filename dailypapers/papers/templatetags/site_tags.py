@@ -6,7 +6,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.text import Truncator
 
-from dailypapers.papers import siteurl
+from dailypapers.lib import siteurl
 
 register = template.Library()
 

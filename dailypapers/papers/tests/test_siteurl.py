@@ -6,7 +6,7 @@ import re
 import pytest
 from django.core import mail
 
-from dailypapers.papers import siteurl
+from dailypapers.lib import siteurl
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,8 @@
+import datetime as dt
 import io
 
 import pytest
+import time_machine
 from django.core.management import call_command
 
 from dailypapers.papers.models import Paper
@@ -32,14 +34,14 @@ def test_two_runs_never_claim_the_same_rows(corpus):
 
 
 def test_a_dead_runs_claims_expire(corpus):
-    from django.utils import timezone
-
     from dailypapers.search.models import CLAIM_LEASE
 
     jobs.enqueue_missing()
-    jobs.claim(6)
-    later = timezone.now() + CLAIM_LEASE * 2
-    assert len(jobs.claim(6, now=later)[1]) == 6
+    with time_machine.travel(dt.datetime(2026, 3, 3, 12, tzinfo=dt.UTC), tick=False) as clock:
+        jobs.claim(6)
+        assert jobs.claim(6)[1] == []
+        clock.shift(CLAIM_LEASE * 2)
+        assert len(jobs.claim(6)[1]) == 6
 
 
 def _dead_pid():

@@ -4,6 +4,7 @@ import datetime as dt
 import io
 
 import pytest
+import time_machine
 from PIL import Image
 
 from dailypapers.lib import avatars
@@ -61,7 +62,8 @@ def test_what_is_not_a_safe_image_falls_back_and_waits_a_day(site, path):
     url = site.url(path) if path != "/avatars/zed.svg" else path  # the submitter's is relative to HF
     assert avatars.local_url(url) == ""
     assert not avatars.due(url)
-    assert avatars.due(url, now=dt.datetime.now().timestamp() + avatars.RETRY_FAILED + 1)
+    with time_machine.travel(dt.datetime.now().timestamp() + avatars.RETRY_FAILED + 1):
+        assert avatars.due(url)
 
 
 def test_a_run_that_found_nothing_due_fetches_nothing(site):

@@ -13,8 +13,10 @@ import re
 import sys
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
-from dailypapers.digests import clock, tokens
+from dailypapers.digests.models import Subscription
+from dailypapers.lib.signed import BadLink
 
 TOKEN_IN_SUBJECT = re.compile(r"\bunsubscribe\s+(\S+)", re.IGNORECASE)
 
@@ -28,10 +30,11 @@ class Command(BaseCommand):
     def handle_one_message(self, message):
         """True when the message carried a valid unsubscribe token (the subscriber is now unsubscribed)."""
         match = TOKEN_IN_SUBJECT.search(str(message["Subject"] or ""))
-        subscription = tokens.read(tokens.UNSUBSCRIBE, match.group(1)) if match else None
-        if subscription is None:
+        try:
+            subscription = Subscription.objects.from_link("unsubscribe", match.group(1) if match else "")
+        except BadLink:
             self.stderr.write("ignored: no valid unsubscribe token in the subject")
             return False
-        subscription.unsubscribe(clock.now())
+        subscription.unsubscribe(timezone.now())
         self.stdout.write(f"unsubscribed subscription {subscription.pk}")
         return True

@@ -4,13 +4,12 @@ import sys
 
 import pytest
 
-from dailypapers.digests.email_url import CONSOLE, SMTP, BadEmailUrl, EmailConfig, parse_email_url
+from dailypapers.lib.email_url import CONSOLE, SMTP, BadEmailUrl, EmailConfig, parse_email_url
 
 
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("", EmailConfig(CONSOLE)),
         ("console://", EmailConfig(CONSOLE)),
         ("smtp://127.0.0.1:1025", EmailConfig(SMTP, "127.0.0.1", 1025)),
         ("smtp://mail.example.org", EmailConfig(SMTP, "mail.example.org", 25)),
@@ -30,6 +29,7 @@ def test_it_reads_email_urls(url, expected):
     ("url", "problem"),
     [
         ("http://mail.example.org", "unknown scheme"),
+        ("mail.example.org", "unknown scheme"),
         ("smtp://", "no host"),
         ("smtp://mail.example.org:port", "not a number"),
         ("smtp://mail.example.org?tls=maybe", "tls='maybe'"),

@@ -1,6 +1,7 @@
-"""``EMAIL_URL`` → Django's EMAIL_* settings. Framework-free so that settings.py can import it.
+"""``EMAIL_URL`` → Django's EMAIL_* settings, the one way mail is configured. Framework-free: settings.py
+imports it. (Unset, settings.py keeps each mail as a .eml file under $DAILYPAPERS_HOME/mail/.)
 
-    (unset) or console://        the console backend: messages are printed, nothing is sent
+    console://                   the console backend: messages are printed, nothing is sent
     smtp://user:pass@host:587?tls=starttls   STARTTLS after connecting (the usual submission port)
     smtps://user:pass@host        implicit TLS (port 465 unless given); same as ?tls=ssl
     smtp://127.0.0.1:1025         plain SMTP, e.g. a local relay (?tls=none is the smtp:// default)
@@ -34,8 +35,8 @@ class BadEmailUrl(ValueError):
 
 def parse_email_url(url):
     """An EmailConfig for ``url``; raise BadEmailUrl (naming the problem, never the password)."""
-    url = (url or "").strip()
-    if not url or url == "console://":
+    url = url.strip()
+    if url == "console://":
         return EmailConfig(CONSOLE)
     parts = urlsplit(url)
     if parts.scheme not in ("smtp", "smtps"):

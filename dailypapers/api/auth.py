@@ -1,23 +1,17 @@
-"""API authentication by personal token (``Authorization: Bearer dp_…``) for django-ninja routers:
-
-    from dailypapers.accounts.api_auth import TokenAuth
-    @router.post("/…", auth=TokenAuth())
+"""API authentication by personal token (``Authorization: Bearer dp_…``) for django-ninja routers.
 
 Only the bearer header is read, never the session cookie: a browser attaches cookies to a forged
-cross-site request by itself, but never an ``Authorization`` header, so routes that accept nothing
-else need no CSRF token.
-
-The header is checked once per request (``credential``): the API's rate limiter reads it first to
-choose the caller's bucket, and ``TokenAuth`` then reuses the answer.
+cross-site request, never an ``Authorization`` header, so these routes need no CSRF token. The header
+is checked once per request (``credential``), shared by the rate limiter and ``TokenAuth``.
 """
 
 from dataclasses import dataclass
 
 from ninja.security import HttpBearer
 
-from dailypapers.api.errors import ApiError
+from dailypapers.accounts.models import TOKEN_PREFIX, ApiToken, User, hash_token
 
-from .models import TOKEN_PREFIX, ApiToken, User, hash_token
+from .errors import ApiError
 
 SCHEME = "bearer"
 _CACHE_ATTR = "_dailypapers_credential"
