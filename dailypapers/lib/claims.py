@@ -25,4 +25,14 @@ def is_dead_local_process(holder):
         return True
     except PermissionError:  # it exists, under another user
         return False
-    return False
+    return _is_zombie(pid)
+
+
+def _is_zombie(pid):
+    """A killed process its parent has not reaped yet (``serve`` keeps its worker as a child) still
+    answers signal 0, but will never run again. Linux says so in /proc; elsewhere we cannot tell."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rpartition(")")[2].split()[0] in ("Z", "X")
+    except (OSError, IndexError):
+        return False
