@@ -10,10 +10,12 @@ import datetime as dt
 import http.client
 import json
 import os
+import re
 import subprocess
 import sys
 import time
 import urllib.parse
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -225,6 +227,43 @@ def test_sync_and_embedding_run_once_across_the_cluster(cluster):
     assert "2603.00901" in a.get("/api/v1/papers?limit=100")[2].decode()  # the synced day is in
     asked = [r.query.get("date", [None])[0] for r in replay.requests if r.path == "/api/daily_papers"]
     assert asked.count(today.isoformat()) == 1, asked  # two workers, one fetch of the day
+
+
+def test_two_workers_send_each_due_digest_once(cluster, tmp_path):
+    (a, b), _, _ = cluster
+    # Papers on the last day the digest due now covers (digests/schedule.py), so it has content.
+    last = dt.date.fromisoformat(a.run("shell", "-c", (
+        "from django.utils import timezone\n"
+        "from dailypapers.digests import schedule\n"
+        "now = timezone.now()\n"
+        "print(schedule.period_for('daily', now, now).last)\n")).stdout.split()[-1])
+    day_file = tmp_path / f"{last}.json"
+    day_file.write_text(json.dumps([entry(500 + n, last) for n in range(5)]))
+    a.run("import", "--no-progress", str(day_file))
+    a.run("shell", "-c", (
+        "import datetime as dt\n"
+        "from django.utils import timezone\n"
+        "from dailypapers.digests.models import Subscription\n"
+        "now = timezone.now()\n"
+        "for i in range(20):\n"
+        "    Subscription.objects.create(email=f'digest{i}@example.org', status='active', frequency='daily',"
+        " next_digest_at=now - dt.timedelta(minutes=1), created_at=now - dt.timedelta(days=7))\n"))
+    script = ("from dailypapers.digests.models import Digest\n"
+              "print(Digest.objects.filter(status='queued').count(), Digest.objects.filter(status='sent').count(),"
+              " Digest.objects.values('subscription').distinct().count())\n")
+    deadline = time.monotonic() + SETTLE_S * 2
+    while time.monotonic() < deadline:
+        queued, sent, subscribers = map(int, a.run("shell", "-c", script).stdout.split()[-3:])
+        if subscribers == 20 and queued == 0:
+            break
+        time.sleep(3)
+    assert subscribers == 20 and queued == 0 and sent > 0, (queued, sent, subscribers)
+    received = []
+    for node in (a, b):
+        mail = Path(node.env["DAILYPAPERS_HOME"]) / "mail"
+        for message in mail.glob("*.eml") if mail.exists() else ():
+            received += re.findall(r"^To: (digest\d+@example\.org)$", message.read_text(errors="replace"), re.M)
+    assert len(received) == sent and len(set(received)) == sent  # each digest mailed once, by one worker
 
 
 def test_a_worker_killed_mid_embedding_leaves_its_work_to_the_other(cluster, tmp_path):
