@@ -112,7 +112,8 @@ class TrendingFeed(PaperFeed):
 
 class CategoryFeed(PaperFeed):
     def get_object(self, request, code):
-        return code
+        # Control characters are never part of a category; a NUL would also reach PostgreSQL (a 500).
+        return clean_line(code)
 
     def title(self, code):
         return f"{settings.SITE_NAME}: {code}"

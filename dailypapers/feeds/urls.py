@@ -22,7 +22,7 @@ ROUTES = [
     ("daily", DailyFeed),
     ("trending", TrendingFeed),
     ("search", SearchFeed),
-    ("categories/<name:code>", CategoryFeed),
+    ("categories/<str:code>", CategoryFeed),  # any text: CategoryFeed drops control characters
     ("organizations/<name:slug>", OrganizationFeed),
     ("authors/<name:slug>", AuthorFeed),
     ("collections/<name:username>/<name:slug>", CollectionFeed),
