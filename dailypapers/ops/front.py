@@ -29,6 +29,7 @@ REASONS = {400: "Bad Request", 408: "Request Timeout", 413: "Content Too Large",
            "Too Large", 501: "Not Implemented", 502: "Bad Gateway", 504: "Gateway Timeout",
            505: "HTTP Version Not Supported"}
 CHUNK = 64 * 1024
+LINGER_S = 2.0  # after a refusal: how long the rest of the client's request is read and dropped
 
 
 @dataclass(frozen=True)
@@ -254,7 +255,7 @@ class Front:
             await self.converse(reader, writer)
         except Refused as refused:
             writer.write(refusal(refused.status, refused.reason))
-            await self.drain(writer)
+            await self.linger(reader, writer)
         except (TimeoutError, ConnectionError, asyncio.IncompleteReadError):
             pass  # the client left or stalled: nothing to answer
         except asyncio.CancelledError:
@@ -300,6 +301,19 @@ class Front:
             return keep_alive
         finally:
             up_writer.close()
+
+    async def linger(self, reader, writer):
+        """Close after a refusal as nginx's lingering close does: closing with the client's unread
+        bytes still arriving makes the kernel reset the connection, and the client may lose the answer
+        before reading it. So: send it, stop writing, and read (and drop) what still comes, briefly."""
+        try:
+            await self.drain(writer)
+            writer.write_eof()
+            async with asyncio.timeout(LINGER_S):
+                while await reader.read(CHUNK):
+                    pass
+        except (TimeoutError, ConnectionError, OSError):
+            pass
 
     async def drain(self, writer):
         if writer.transport.get_write_buffer_size() >= self.limits.response_buffer:
