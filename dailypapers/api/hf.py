@@ -40,9 +40,10 @@ class DailyParams(Schema):
     # Python's regex engine, the one schemathesis generates examples with, so both read patterns alike.
     model_config = ConfigDict(regex_engine="python-re")
 
-    date: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="A feed day, YYYY-MM-DD")
-    week: str | None = Field(None, pattern=r"^\d{4}-W\d{2}$", description="An ISO week, YYYY-Www")
-    month: str | None = Field(None, pattern=r"^\d{4}-\d{2}$", description="A month, YYYY-MM")
+    date: str | None = Field(None, pattern=queries.DAY_PATTERN, json_schema_extra=queries.DATE_FORMAT,
+                                 description="A feed day, YYYY-MM-DD")
+    week: str | None = Field(None, pattern=queries.WEEK_PATTERN, description="An ISO week, YYYY-Www")
+    month: str | None = Field(None, pattern=queries.MONTH_PATTERN, description="A month, YYYY-MM")
     submitter: str | None = Field(None, pattern=r"^[\w.@+\-]{1,150}$", description="User name of the submitter")
     sort: Literal["publishedAt", "trending"] | None = Field(
         None, description="Newest first, or trending; default: upvotes for a period, else newest"

@@ -34,6 +34,16 @@ def paper(text, papers=None):
     return found
 
 
+# The periods a request may name, as the schema says them: years within the calendar's supported days
+# (lib.calendar.FIRST_DAY..LAST_DAY, 1990 to 2999), months 01-12, ISO weeks 01-53 and days that exist
+# (the date field also carries OpenAPI's ``format: date``). Within them nothing is refused.
+YEAR = r"(199\d|2\d{3})"
+DAY_PATTERN = rf"^{YEAR}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
+WEEK_PATTERN = rf"^{YEAR}-W(0[1-9]|[1-4]\d|5[0-3])$"
+MONTH_PATTERN = rf"^{YEAR}-(0[1-9]|1[0-2])$"
+DATE_FORMAT = {"format": "date"}
+
+
 def one_period(day=None, week=None, month=None):
     """The single period asked for by ``day``/``week``/``month`` (None when none); 400 on junk or two."""
     given = [(kind, key) for kind, key in (("day", day), ("week", week), ("month", month)) if key is not None]
@@ -46,10 +56,18 @@ def one_period(day=None, week=None, month=None):
         period = periods.PARSERS[kind](key)
         period.end_datetime()  # the calendar's far ends have no closing instant a datetime can hold
     except periods.BadPeriod as exc:
+        if kind == "week" and key.endswith("-W53") and key[:4].isdigit():
+            return _no_days(int(key[:4]))
         raise ApiError(400, "invalid_request", str(exc)) from None
     except (ValueError, OverflowError):
         raise ApiError(400, "invalid_request", f"{kind} {key!r} is outside the supported range of dates") from None
     return period
+
+
+def _no_days(year):
+    """ISO week 53 of a year that has only 52: a period holding no day, so nothing was featured in it."""
+    first = dt.date.fromisocalendar(year + 1, 1, 1)
+    return periods.Period("week", first, first - dt.timedelta(days=1))
 
 
 def submitted_by(name):

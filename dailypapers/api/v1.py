@@ -52,9 +52,10 @@ class PageParams(Params):
 
 
 class PaperParams(PageParams):
-    day: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="Featured on this day")
-    week: str | None = Field(None, pattern=r"^\d{4}-W\d{2}$", description="Featured in this ISO week")
-    month: str | None = Field(None, pattern=r"^\d{4}-\d{2}$", description="Featured in this month")
+    day: str | None = Field(None, pattern=queries.DAY_PATTERN, json_schema_extra=queries.DATE_FORMAT,
+                                 description="Featured on this day")
+    week: str | None = Field(None, pattern=queries.WEEK_PATTERN, description="Featured in this ISO week")
+    month: str | None = Field(None, pattern=queries.MONTH_PATTERN, description="Featured in this month")
     category: str | None = Field(None, pattern=r"^[A-Za-z\-]+(\.[A-Za-z\-]+)?$", max_length=40,
                                  description="arXiv category, e.g. cs.LG")
     organization: str | None = Field(None, pattern=SLUG, max_length=200, description="Organization slug")

@@ -14,7 +14,7 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self' https: data:",
+    "img-src 'self' data:",  # avatars are the site's own copies (lib/avatars.py)
     "font-src 'self'",
     "connect-src 'self'",
     "object-src 'none'",

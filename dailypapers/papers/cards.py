@@ -4,7 +4,8 @@ the parts the paper page shares (upvote button, organization badge, GitHub link,
 
 Jinja2 because a day page has up to 50 cards, which the Django template language renders several times
 slower (docs/performance.md). Django templates reach it through the tags in ``paper_tags``.
-Autoescaping is on; stored URLs become links only when http(s) (``web_url``).
+Autoescaping is on; stored URLs become links only when http(s) (``web_url``); avatars show only as
+the copies the site keeps (``lib/avatars.py``), never from their original address.
 """
 
 import functools
@@ -15,6 +16,7 @@ from django.urls import get_script_prefix, reverse
 from django.utils.safestring import mark_safe
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from dailypapers.lib import avatars
 from dailypapers.lib.text import web_url
 
 from .models import Paper, PaperAuthor
@@ -111,7 +113,8 @@ def _day(value):
 def _template():
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True, lstrip_blocks=True,
                       undefined=StrictUndefined, auto_reload=False)
-    env.filters.update(url=url, web_url=web_url, compact=compact, day=_day)  # filters: called directly
+    env.filters.update(url=url, web_url=web_url, compact=compact, day=_day,  # filters: called directly
+                       kept_avatar=avatars.local_url)
     env.globals.update(SHOWN_AUTHORS=SHOWN_AUTHORS, ABSTRACT_FOLD_CHARS=ABSTRACT_FOLD_CHARS)
     return env.get_template("papers/cards.html")
 

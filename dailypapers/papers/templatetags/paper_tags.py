@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 from django import template
 
+from dailypapers.lib import avatars
 from dailypapers.lib.text import web_url
 from dailypapers.papers import cards, votes
 
@@ -18,6 +19,12 @@ KEPT_PARAMS = ("sort",)
 def web_url_filter(value):
     """A stored URL when it is http(s), else "" (see ``lib.text.web_url``): what may become an href."""
     return web_url(value)
+
+
+@register.filter
+def kept_avatar(url):
+    """The site's own copy of an avatar (``lib/avatars.py``), or "" while it has none."""
+    return avatars.local_url(url)
 
 
 @register.filter
