@@ -6,6 +6,7 @@ small PNG (so nothing but pixels survives: no SVG script, no polyglot), and page
 under ``/avatars/``. An avatar not fetched yet, or not an image, shows the name's initial instead.
 """
 
+import functools
 import hashlib
 import io
 import os
@@ -33,6 +34,12 @@ def source_url(url):
 
 
 def file_name(url):
+    """The kept file's name: a hash of where the avatar came from."""
+    return _file_name(url, settings.HF_BASE_URL)
+
+
+@functools.lru_cache(maxsize=4096)
+def _file_name(url, base):  # pages ask once per card: hash each address once per process
     return hashlib.sha256(source_url(url).encode()).hexdigest()[:32] + ".png"
 
 
@@ -42,9 +49,10 @@ def directory():
 
 def local_url(url):
     """``/avatars/<name>.png`` once the avatar of ``url`` is kept here, else ""."""
-    if source_url(url) and (directory() / file_name(url)).is_file():
-        return "/avatars/" + file_name(url)
-    return ""
+    if not url:
+        return ""
+    name = file_name(url)
+    return "/avatars/" + name if os.path.isfile(os.path.join(settings.HOME, "avatars", name)) else ""
 
 
 def due(url):
