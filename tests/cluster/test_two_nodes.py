@@ -229,6 +229,29 @@ def test_sync_and_embedding_run_once_across_the_cluster(cluster):
     assert asked.count(today.isoformat()) == 1, asked  # two workers, one fetch of the day
 
 
+def _generation(node):
+    """The manifest of the index generation a node serves (its worker builds it from the database)."""
+    index = Path(node.env["DAILYPAPERS_HOME"]) / "index"
+    try:
+        return json.loads((index / (index / "CURRENT").read_text().strip() / "manifest.json").read_text())
+    except OSError:
+        return None
+
+
+def test_each_node_serves_an_index_generation_of_the_same_papers(cluster):
+    (a, b), _, _ = cluster
+    papers, vectors, _ = _counts(a)
+    deadline, same = time.monotonic() + SETTLE_S * 2, None
+    while time.monotonic() < deadline:
+        built = [_generation(node) for node in (a, b)]
+        same = all(g and (g["papers"], g["vectors"]) == (papers, vectors) for g in built)
+        if same:
+            break
+        time.sleep(3)
+    assert same, built
+    assert built[0]["max_paper_id"] == built[1]["max_paper_id"] and built[0]["model"] == built[1]["model"]
+
+
 def test_two_workers_send_each_due_digest_once(cluster, tmp_path):
     (a, b), _, _ = cluster
     # Papers on the last day the digest due now covers (digests/schedule.py), so it has content.
