@@ -9,7 +9,6 @@ The client's address reaches gunicorn through the PROXY protocol (it becomes ``R
 
 import asyncio
 import ipaddress
-import logging
 import os
 import shutil
 import signal
@@ -17,8 +16,6 @@ import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
-
-log = logging.getLogger(__name__)
 
 # Headers that describe one connection, not the request (RFC 9110 §7.6.1): never forwarded as sent.
 HOP_BY_HOP = {b"connection", b"keep-alive", b"proxy-connection", b"te", b"trailer", b"transfer-encoding",
@@ -176,10 +173,10 @@ async def read_request(reader, writer, limits, first):
     return request
 
 
-def client_address(peer, request, trusted):
+def client_address(peer, request, trusted_peer):
     """Who asked, as (address, port): the peer, or from a trusted proxy the last address it put in
     X-Forwarded-For (port unknown, so 0)."""
-    if peer[0] in trusted and (forwarded := request.header(b"x-forwarded-for")):
+    if trusted_peer and (forwarded := request.header(b"x-forwarded-for")):
         candidate = forwarded.split(b",")[-1].strip().decode("latin-1")
         try:
             return str(ipaddress.ip_address(candidate)), 0
@@ -268,11 +265,12 @@ class Front:
 
     async def converse(self, reader, writer):
         peer, local = writer.get_extra_info("peername"), writer.get_extra_info("sockname")
+        trusted_peer = peer[0] in self.trusted  # one parse per connection, not per request
         first = True
         while request := await read_request(reader, writer, self.limits, first):
             first = False
-            client = client_address(peer, request, self.trusted)
-            payload = upstream_bytes(request, client, local, peer[0] in self.trusted)
+            client = client_address(peer, request, trusted_peer)
+            payload = upstream_bytes(request, client, local, trusted_peer)
             if not await self.relay(request, payload, writer):
                 return
 
