@@ -47,19 +47,23 @@ def directory():
     return Path(settings.HOME) / "avatars"
 
 
+def _kept(url):
+    """Where the avatar of ``url`` is (or would be) kept."""
+    return os.path.join(settings.HOME, "avatars", file_name(url))
+
+
 def local_url(url):
     """``/avatars/<name>.png`` once the avatar of ``url`` is kept here, else ""."""
-    if not url:
+    if not url or not os.path.isfile(kept := _kept(url)):
         return ""
-    name = file_name(url)
-    return "/avatars/" + name if os.path.isfile(os.path.join(settings.HOME, "avatars", name)) else ""
+    return "/avatars/" + os.path.basename(kept)
 
 
 def due(url):
     """Whether ``url`` should be fetched: not kept yet, and not failed within ``RETRY_FAILED``."""
-    if not source_url(url) or (directory() / file_name(url)).is_file():
+    if not source_url(url) or os.path.isfile(kept := _kept(url)):
         return False
-    failed = directory() / (file_name(url) + ".failed")
+    failed = Path(kept + ".failed")
     return not failed.is_file() or time.time() - failed.stat().st_mtime > RETRY_FAILED
 
 
@@ -75,12 +79,12 @@ def store(url, data):
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise ValueError(f"not an image this site can read ({exc.__class__.__name__})") from None
     picture.thumbnail((SIZE, SIZE))
-    _write(directory() / file_name(url), picture)
+    _write(Path(_kept(url)), picture)
 
 
 def mark_failed(url):
     directory().mkdir(parents=True, exist_ok=True)
-    (directory() / (file_name(url) + ".failed")).touch()
+    Path(_kept(url) + ".failed").touch()
 
 
 def _write(path, picture):
