@@ -1,5 +1,5 @@
 """``dailypapers serve``: the production server — gunicorn sized from the machine's cores, behind the
-buffering front (ops/front.py) unless told it already sits behind a buffering proxy."""
+buffering front (ops/front.py) unless ``--front no`` runs gunicorn alone."""
 
 import errno
 import os
