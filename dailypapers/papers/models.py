@@ -53,9 +53,14 @@ class PaperQuerySet(models.QuerySet):
         return self.filter(hidden=False)
 
     def featured_between(self, first_day, last_day):
-        """Papers featured on a feed day in [first_day, last_day], on their first day or listed again."""
-        again = FeedRepeat.objects.filter(feed_day__range=(first_day, last_day)).values("paper_id")
-        return self.visible().filter(Q(submission__feed_day__range=(first_day, last_day)) | Q(pk__in=again))
+        """Papers featured on a feed day in [first_day, last_day], on their first day or listed again.
+
+        One ``IN`` over the union of both days' rows, each read through its feed_day index: an ``OR`` of
+        the joined submission's day and the repeats made SQLite scan every paper (8 ms at 10k papers)."""
+        days = (first_day, last_day)
+        first = Submission.objects.filter(feed_day__range=days).order_by().values("paper_id")
+        again = FeedRepeat.objects.filter(feed_day__range=days).order_by().values("paper_id")
+        return self.visible().filter(pk__in=first.union(again, all=True))
 
     def for_cards(self):
         """Papers with their organization, submission and every author link, in two queries whatever the
