@@ -170,6 +170,21 @@ def test_the_submitter_sets_organization_repository_and_project_page(client, ali
     assert (submitted.organization, submitted.github_repo, submitted.project_page) == (None, "", "")
 
 
+@pytest.mark.django_db(transaction=True)  # pages are refreshed on commit
+def test_moving_a_paper_to_another_organization_refreshes_both_pages(client, alice, submitted, settings):
+    settings.PAGE_CACHE_SECONDS = 600
+    old, new = (Organization.objects.create(slug=slug, name=name) for slug, name in
+                [("lumen", "Lumen Fieldwork Lab"), ("tidal", "Tidal Works")])
+    Paper.objects.filter(pk=submitted.pk).update(organization=old)
+    reader = Client()
+    assert submitted.title.encode() in reader.get("/organizations/lumen").content
+    assert reader.get("/organizations/lumen").get("X-Page-Cache") == "hit"
+    client.force_login(alice)
+    client.post(f"/papers/{submitted.arxiv_id}/edit", {"organization": new.pk, "github_repo": "", "project_page": ""})
+    assert submitted.title.encode() not in reader.get("/organizations/lumen").content
+    assert submitted.title.encode() in reader.get("/organizations/tidal").content
+
+
 def test_links_must_be_a_github_repository_and_http_pages(client, alice, submitted):
     client.force_login(alice)
     for data in [{"github_repo": "https://gitlab.com/a/b"}, {"github_repo": "https://github.com/only-owner"},
