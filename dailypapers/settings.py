@@ -238,6 +238,9 @@ SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", "")
 # Where the ONNX model files built from the packaged weights live; empty means $DAILYPAPERS_HOME/model.
 SEARCH_MODEL_DIR = os.environ.get("SEARCH_MODEL_DIR", "")
 SEARCH_PAGE_SIZE = envint("SEARCH_PAGE_SIZE", 20)
+# Anonymous search answers are kept at most this long: a sync, an edit or new vectors drop them at once,
+# votes and comments do not, so this bounds how old a count on a cached search can be.
+SEARCH_CACHE_SECONDS = envint("SEARCH_CACHE_SECONDS", 60)
 # Document embedding through ONNX Runtime (docs/search.md): precision "auto" (chosen from the CPU: int8
 # where it has int8 dot-product units, else fp32), "fp32" or "int8"; input length in tokens; threads
 # per embedding process (0: one per core).

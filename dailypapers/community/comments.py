@@ -48,7 +48,7 @@ def post(paper, author, body, parent=None, notify_by_email=False):
     with transaction.atomic():
         comment = Comment.objects.create(paper=paper, author=author, body=body, parent=parent)
         _count(paper.pk, +1)
-        votes.refresh_pages([paper.pk])
+        votes.refresh_pages([paper.pk], search=False)
         if notify_by_email:
             transaction.on_commit(lambda: notify(comment))
     return comment
@@ -60,7 +60,7 @@ def edit(comment, user, body):
     with transaction.atomic():
         comment.body, comment.edited_at = _clean_body(body), timezone.now()
         comment.save(update_fields=["body", "edited_at"])
-        votes.refresh_pages([comment.paper_id])
+        votes.refresh_pages([comment.paper_id], search=False)
     return comment
 
 
@@ -80,7 +80,7 @@ def _erase(comment):
             _count(comment.paper_id, -1)
         else:
             alive.update(**erased)
-        votes.refresh_pages([comment.paper_id])
+        votes.refresh_pages([comment.paper_id], search=False)
     return True
 
 
@@ -99,7 +99,7 @@ def set_hidden(comment, hidden, moderator, note=""):
         elif rows.update(hidden=hidden) == 0:
             return False
         comment.hidden = hidden
-        votes.refresh_pages([comment.paper_id])
+        votes.refresh_pages([comment.paper_id], search=False)
         moderation.record(moderator, "hide_comment" if hidden else "unhide_comment", comment, note)
     return True
 

@@ -31,6 +31,13 @@ _CSRF_VALUE = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 VARY_COOKIES = ("hide_subscribe_prompt",)
 # Headers that are part of a stored answer (the API's next-page link).
 KEPT_HEADERS = ("Link",)
+# Any paper's page, count or list changed: lists no narrower topic describes (a category's papers, the
+# latest papers across days, feed days) depend on it.
+PAPERS = "papers"
+# What a search can find changed (papers stored, hidden or edited, vectors written, a new index
+# generation). Votes and comments leave it alone, so answers under it are kept SEARCH_CACHE_SECONDS at
+# most: the bound on how old a count on a cached search can be.
+SEARCH = "search"
 
 
 def _shared():
@@ -52,7 +59,7 @@ def bump(*topics):
 
 def paper_topics(arxiv_id, feed_day=None, org_slug=None, author_slugs=()):
     """The topics a change to one paper touches: its page, its day/week/month, org and author pages."""
-    topics = [f"paper:{arxiv_id}", "orgs"]
+    topics = [f"paper:{arxiv_id}", "orgs", PAPERS]
     if feed_day is not None:
         year, week, _ = feed_day.isocalendar()
         topics += [f"day:{feed_day.isoformat()}", f"week:{year}-W{week:02d}", f"month:{feed_day:%Y-%m}"]
@@ -66,8 +73,9 @@ def paper_topics(arxiv_id, feed_day=None, org_slug=None, author_slugs=()):
 BULK_PAPERS = 50
 
 
-def bump_papers(paper_ids):
-    """Bump the topics of the papers with these primary keys."""
+def bump_papers(paper_ids, search=True):
+    """Bump the topics of the papers with these primary keys, and SEARCH unless only their counts
+    (votes, comments) changed."""
     from .models import Paper, PaperAuthor
 
     paper_ids = list(paper_ids)
@@ -79,7 +87,7 @@ def bump_papers(paper_ids):
     authors = {}
     for paper_id, slug in PaperAuthor.objects.filter(paper_id__in=paper_ids).values_list("paper_id", "author__slug"):
         authors.setdefault(paper_id, []).append(slug)
-    topics = []
+    topics = [SEARCH] if search else []
     for pk, arxiv_id, feed_day, org_slug in rows:
         topics += paper_topics(arxiv_id, feed_day, org_slug, authors.get(pk, ()))
     bump(*topics)
@@ -113,12 +121,18 @@ def cache_page(topics_of):
                 return _from_stored(request, stored)
             response = view(request, *args, **kwargs)
             if response.status_code == 200 and not response.cookies and not response.streaming:
-                _pages().set(key, _to_stored(response), settings.PAGE_CACHE_SECONDS)
+                _pages().set(key, _to_stored(response), _timeout(topics))
             return response
 
         return wrapper
 
     return decorator
+
+
+def _timeout(topics):
+    if SEARCH in topics:
+        return min(settings.PAGE_CACHE_SECONDS, settings.SEARCH_CACHE_SECONDS)
+    return settings.PAGE_CACHE_SECONDS
 
 
 def _to_stored(response):

@@ -28,14 +28,15 @@ def set_vote(user, paper, up):
         changed = _add_row(voter, paper) if up else _remove_row(voter, paper)
         if changed and voter.counts_votes:
             Paper.objects.filter(pk=paper.pk).update(local_upvotes=F("local_upvotes") + (1 if up else -1))
-            refresh_pages([paper.pk])
+            refresh_pages([paper.pk], search=False)
     return changed
 
 
-def refresh_pages(paper_ids):
-    """Once the transaction commits, drop the cached anonymous pages that show these papers."""
+def refresh_pages(paper_ids, search=True):
+    """Once the transaction commits, drop the cached anonymous pages that show these papers, and the
+    cached searches unless only their counts changed (``search=False``: see pagecache.SEARCH)."""
     paper_ids = list(paper_ids)
-    transaction.on_commit(lambda: pagecache.bump_papers(paper_ids))
+    transaction.on_commit(lambda: pagecache.bump_papers(paper_ids, search=search))
 
 
 def _add_row(voter, paper):
@@ -55,7 +56,7 @@ def shift_counts(user, delta):
     """Add ``delta`` (+1/-1) to the count of every paper the user upvoted: their votes start or stop
     counting. Call in the transaction that changes the user's status, with the user row locked."""
     voted = list(Upvote.objects.filter(user=user).values_list("paper_id", flat=True))
-    refresh_pages(voted)
+    refresh_pages(voted, search=False)
     return Paper.objects.filter(pk__in=voted).update(local_upvotes=F("local_upvotes") + delta)
 
 

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dailypapers.lib.claims import is_dead_local_process, this_process
+from dailypapers.papers import pagecache
 from dailypapers.papers.models import Paper
 
 from . import build, embedder, progress
@@ -75,6 +76,8 @@ def embed_one_batch(batch_size=BATCH_SIZE):
             written += PaperEmbedding.objects.filter(pk=row.pk, claim=token).update(
                 vector=vector_to_bytes(vector), model=model, text_hash=embedder.text_hash(text),
                 embedded_at=now, claim="", claimed_by="", claimed_until=None)
+    if written:  # the semantic half finds these papers now
+        transaction.on_commit(lambda: pagecache.bump(pagecache.SEARCH))
     return written
 
 
@@ -111,6 +114,8 @@ def adopt_vectors(embeddings):
                                       text_hash=embedder.text_hash(texts[pk])))
     PaperEmbedding.objects.filter(paper_id__in=[row.paper_id for row in adopted]).delete()  # queue rows
     PaperEmbedding.objects.bulk_create(adopted, batch_size=BATCH_SIZE * 8)
+    if adopted:
+        transaction.on_commit(lambda: pagecache.bump(pagecache.SEARCH))
     return len(adopted), len(embeddings) - len(adopted)
 
 

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
 from dailypapers.lib import arxiv_ids
+from dailypapers.papers import pagecache
 from dailypapers.papers import views as papers_views
 
 from . import progress
@@ -43,6 +44,7 @@ def feed_or_search(request):
     return papers_views.latest(request)
 
 
+@pagecache.cache_page(lambda request: [pagecache.SEARCH])
 @require_safe
 def search_page(request):
     query = request.GET.get("q", "").strip()

@@ -1,10 +1,13 @@
-"""A period's daily papers and a paper's record are kept like pages, and a write refreshes them."""
+"""API answers are kept like pages, each under a topic that every write changing it bumps."""
 
 import datetime as dt
+import time
 
 import pytest
 
-from dailypapers.papers.records import PaperRecord
+from dailypapers.papers import votes
+from dailypapers.papers.models import Paper
+from dailypapers.papers.records import OrgRecord, PaperRecord
 from dailypapers.papers.upsert import upsert_papers
 
 pytestmark = pytest.mark.django_db(transaction=True)  # bumps run on commit
@@ -12,9 +15,10 @@ pytestmark = pytest.mark.django_db(transaction=True)  # bumps run on commit
 MONDAY = dt.date(2026, 3, 2)
 
 
-def feature(n, upvotes):
+def feature(n, upvotes, day=MONDAY, org=None):
     return PaperRecord(arxiv_id=f"2603.{n:05d}", title=f"Paper {n}", authors=["Alice Quark"], hf_upvotes=upvotes,
-                       featured_on=MONDAY, featured_at=dt.datetime.combine(MONDAY, dt.time(4), tzinfo=dt.UTC))
+                       categories=["cs.LG"], organization=OrgRecord(name="Acme Lab", slug="acme") if org else None,
+                       featured_on=day, featured_at=dt.datetime.combine(day, dt.time(4), tzinfo=dt.UTC))
 
 
 @pytest.fixture(autouse=True)
@@ -24,24 +28,81 @@ def page_cache_on(settings):
 
 @pytest.fixture
 def corpus():
-    upsert_papers([feature(n, n) for n in range(1, 4)])
+    upsert_papers([feature(n, n, org=n == 1) for n in range(1, 4)])
 
 
 def hit(response):
     return response.get("X-Page-Cache") == "hit"
 
 
-@pytest.mark.parametrize("url", ["/api/daily_papers?date=2026-03-02&limit=2", "/api/daily_papers?week=2026-W10",
-                                 "/api/papers/2603.00001", "/api/v1/papers/2603.00001"])
-def test_an_answer_is_kept_until_a_write_touches_its_papers(client, corpus, url):
+def kept(client, url):
+    """The first answer, after checking that asking again is a hit with the same body, ETag and Link."""
     first = client.get(url)
     again = client.get(url)
-    assert not hit(first) and hit(again) and again.content == first.content
+    assert first.status_code == 200 and not hit(first) and hit(again) and again.content == first.content
     assert again["ETag"] == first["ETag"] and again.get("Link") == first.get("Link")
     assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
-    upsert_papers([feature(1, 99)])  # a sync brought new votes
+    return first
+
+
+def answered_afresh(client, url, first):
     fresh = client.get(url)
-    assert not hit(fresh) and b"99" in fresh.content and fresh["ETag"] != first["ETag"]
+    assert not hit(fresh) and fresh.content != first.content and fresh["ETag"] != first["ETag"]
+    return fresh
+
+
+@pytest.mark.parametrize("url", [
+    "/api/daily_papers?date=2026-03-02&limit=2", "/api/daily_papers?week=2026-W10", "/api/daily_papers",
+    "/api/papers?limit=3", "/api/papers/2603.00001", "/api/papers/search?q=paper",
+    "/api/v1/papers/2603.00001", "/api/v1/papers", "/api/v1/papers?day=2026-03-02&limit=3",
+    "/api/v1/papers?month=2026-03&sort=upvotes", "/api/v1/papers?category=cs.LG",
+    "/api/v1/papers?organization=acme", "/api/v1/papers?author=alice-quark", "/api/v1/authors/alice-quark",
+    "/api/v1/organizations/acme", "/api/v1/search?q=paper",
+])
+def test_an_answer_is_kept_until_a_write_touches_its_papers(client, corpus, url):
+    first = kept(client, url)
+    upsert_papers([feature(1, 99, org=True)])  # a sync brought new votes
+    assert b"99" in answered_afresh(client, url, first).content or "authors" in url or "organizations" in url
+
+
+@pytest.mark.parametrize("url", ["/api/v1/days", "/api/v1/organizations", "/api/papers?limit=10"])
+def test_lists_of_days_and_organizations_learn_of_new_papers(client, corpus, url):
+    first = kept(client, url)
+    upsert_papers([feature(7, 1, day=MONDAY + dt.timedelta(days=1), org=True)])
+    answered_afresh(client, url, first)
+
+
+@pytest.mark.parametrize("url", ["/api/v1/papers/2603.00001", "/api/v1/papers?category=cs.LG",
+                                 "/api/v1/organizations/acme", "/api/v1/authors/alice-quark"])
+def test_a_local_vote_refreshes_lists_and_records(client, corpus, django_user_model, url):
+    first = kept(client, url)
+    voter = django_user_model.objects.create_user("voter", "voter@example.org", "a long passphrase 9",
+                                                  email_verified_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    votes.set_vote(voter, Paper.objects.get(arxiv_id="2603.00001"), True)
+    answered_afresh(client, url, first)
+
+
+@pytest.mark.parametrize("url", ["/api/v1/search?q=paper", "/api/papers/search?q=paper"])
+def test_votes_leave_searches_kept_for_at_most_the_search_cache_time(client, corpus, django_user_model, settings,
+                                                                    url):
+    # Real seconds: a Redis cache expires entries by its own clock, which no test can move.
+    settings.SEARCH_CACHE_SECONDS = 2
+    first = kept(client, url)
+    voter = django_user_model.objects.create_user("voter", "voter@example.org", "a long passphrase 9",
+                                                  email_verified_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    votes.set_vote(voter, Paper.objects.get(arxiv_id="2603.00001"), True)
+    assert hit(client.get(url))  # a count on a cached search may be up to SEARCH_CACHE_SECONDS old
+    time.sleep(2.5)
+    answered_afresh(client, url, first)
+
+
+def test_hiding_a_paper_drops_it_from_kept_searches(client, corpus, django_user_model):
+    from dailypapers.community import moderation
+
+    first = kept(client, "/api/v1/search?q=paper")
+    moderator = django_user_model.objects.create_user("mod", "mod@example.org", "a long passphrase 9", is_staff=True)
+    moderation.set_paper_hidden(Paper.objects.get(arxiv_id="2603.00001"), True, moderator)
+    assert b"2603.00001" not in answered_afresh(client, "/api/v1/search?q=paper", first).content
 
 
 def test_the_next_page_link_survives_the_cache(client, corpus):
@@ -50,14 +111,14 @@ def test_the_next_page_link_survives_the_cache(client, corpus):
     assert 'p=1' in client.get(url)["Link"]
 
 
-@pytest.mark.parametrize("url", ["/api/daily_papers", "/api/daily_papers?date=2026-03-02&week=2026-W10",
-                                 "/api/papers/search?q=paper"])
-def test_answers_without_one_period_or_paper_are_never_kept(client, corpus, url):
+@pytest.mark.parametrize("url", ["/api/daily_papers?date=2026-03-02&week=2026-W10",
+                                 "/api/v1/papers?day=2026-03-02&month=2026-03", "/api/v1/collections"])
+def test_refusals_and_collections_are_never_kept(client, corpus, url):
     client.get(url)
     assert not hit(client.get(url))
 
 
-def test_a_caller_with_credentials_is_answered_afresh(client, corpus):
-    url = "/api/papers/2603.00001"
+@pytest.mark.parametrize("url", ["/api/papers/2603.00001", "/api/papers/search?q=paper", "/api/daily_papers"])
+def test_a_caller_with_credentials_is_answered_afresh(client, corpus, url):
     client.get(url)
     assert not hit(client.get(url, HTTP_AUTHORIZATION="Bearer hf_not_ours"))
