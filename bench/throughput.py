@@ -3,6 +3,8 @@
 For each URL: requests/s, p50 and p99 latency and errors at 32 concurrent connections (wrk, on
 loopback), beside a static file served by the same server as the ceiling — all in one run, with the
 page cache on and off, and with ``serve``'s buffering front and without it (``--front yes,no``).
+Searches are measured twice: one query asked again and again (every request a hit once cached), and
+that query every other request with a new query between (half the requests hits at most).
 
 An error is any response that is not 2xx (a Lua hook counts them: wrk itself only counts status >= 400)
 and any socket error or timeout. Each pass starts a fresh server on an empty shared cache (page-cache
@@ -27,12 +29,25 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO.parent / "shared" / "data" / "hf-daily-papers.jsonl.gz"
+SEARCH = "/papers?q=diffusion+language+models"
 PAGES = [
     ("day page", "/papers/date/2026-08-21"),
     ("paper page", "/papers/2608.19880"),
-    ("search", "/papers?q=diffusion+language+models"),
+    ("search", SEARCH),
+    # Every other request a query never asked before: at most half the searches are cache hits.
+    ("search, half new", SEARCH),
     ("/api/daily_papers", "/api/daily_papers?date=2026-08-21"),
 ]
+# For the rows named here, wrk asks for these paths instead of the row's own, request by request.
+NEW_EVERY_OTHER = """
+local n = 0
+request = function()
+  n = n + 1
+  if n % 2 == 1 then return wrk.format(nil, "SEARCH") end
+  return wrk.format(nil, "/papers?q=diffusion+" .. n .. "+" .. math.random(1000000000))
+end
+""".replace("SEARCH", SEARCH)
+REQUESTS = {"search, half new": NEW_EVERY_OTHER}
 UNLIMITED = str(10**9)  # requests per rate window: no limit a bench can reach
 # Counts non-2xx responses per wrk thread and sums them at the end (wrk's own count starts at 400).
 NON_2XX_SCRIPT = """
@@ -122,7 +137,7 @@ def available(port, path):
         return False
 
 
-def run(env, static, cache_seconds, front, args, script):
+def run(env, static, cache_seconds, front, args, scripts):
     port = free_port()
     process = serve(env, port, cache_seconds, front)
     try:
@@ -133,6 +148,7 @@ def run(env, static, cache_seconds, front, args, script):
             if not available(port, path):
                 print(f"{label:<20} {name:<22} not available on this build")
                 continue
+            script = scripts.get(name, scripts[None])
             wrk(f"http://127.0.0.1:{port}{path}", 2, args.connections, script)  # warm every worker process
             rate, p50, p99, errors = wrk(f"http://127.0.0.1:{port}{path}", args.seconds, args.connections, script)
             ceiling = ceiling or rate
@@ -158,13 +174,16 @@ def main():
     with tempfile.TemporaryDirectory() as scratch:
         home = args.home or scratch
         env, static = prepare(home)
-        script = Path(scratch) / "non2xx.lua"
-        script.write_text(NON_2XX_SCRIPT)
+        scripts = {}
+        for name, requests in [(None, ""), *REQUESTS.items()]:
+            script = Path(scratch) / f"wrk-{len(scripts)}.lua"
+            script.write_text(NON_2XX_SCRIPT + requests)
+            scripts[name] = str(script)
         print(f"{os.cpu_count()} cores, {args.connections} connections, {args.seconds} s per URL, wrk -t2; "
               f"load average {_load()}")
         for cache_seconds in (600, 0):
             for front in args.front.split(","):
-                run(env, static, cache_seconds, front, args, str(script))
+                run(env, static, cache_seconds, front, args, scripts)
         print(f"load average {_load()}")
 
 
