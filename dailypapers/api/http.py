@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response
-from django.utils.http import http_date
+from django.utils.http import http_date, parse_http_date
 
 from dailypapers.lib import ratelimit
 
@@ -117,16 +117,40 @@ def _respond(view, request, args, kwargs):
 
 
 def conditional(request, response):
-    """ETag and Last-Modified on a successful read; 304 when the client's copy is current."""
-    if request.method not in READ_METHODS or response.status_code != 200 or response.streaming:
+    """ETag and Last-Modified on a successful read (unless ``dated`` gave them); 304 when the client's
+    copy is current."""
+    if not _is_dated(request, response):
         return response
+    if "ETag" not in response:
+        _date(request, response)
+    since = parse_http_date(response["Last-Modified"])
+    return get_conditional_response(request, etag=response["ETag"], last_modified=since, response=response)
+
+
+def dated(view):
+    """Date a successful read inside the page cache (``pagecache.cache_page(dated(view))``): the stored
+    answer keeps its ETag and Last-Modified, so a hit neither hashes the body nor asks when it changed."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if _is_dated(request, response):
+            _date(request, response)
+        return response
+
+    return wrapper
+
+
+def _is_dated(request, response):
+    return request.method in READ_METHODS and response.status_code == 200 and not response.streaming
+
+
+def _date(request, response):
     etag = f'"{hashlib.blake2b(response.content, digest_size=16).hexdigest()}"'
-    since = _body_changed_at(request.get_full_path(), etag)
     response["ETag"] = etag
-    response["Last-Modified"] = http_date(since)
+    response["Last-Modified"] = http_date(_body_changed_at(request.get_full_path(), etag))
     # Always revalidate: with the ETag a current copy costs a 304, and no reader sees stale votes.
     response["Cache-Control"] = "no-cache"
-    return get_conditional_response(request, etag=etag, last_modified=since, response=response)
 
 
 def _body_changed_at(full_path, etag):

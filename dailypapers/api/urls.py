@@ -12,18 +12,19 @@ from dailypapers.papers import pagecache
 from . import pages
 from .api import api
 from .errors import error_response
-from .http import public_read
+from .http import dated, public_read
 from .markdown import paper_markdown
 
 
 def _public(patterns):
     """Every route of the API — docs and schema included — goes through ``http.py``'s wrapper: the rate
     limit, CORS, conditional GET for reads; writes need a token besides (``v1_writes.py``). The answers
-    ``pages.py`` names are page-cached inside it, so a cached answer is still counted and dated."""
+    ``pages.py`` names are page-cached inside it, dated before they are stored, so a cached answer is
+    still counted and keeps its ETag and Last-Modified."""
     for pattern in patterns:
         callback = pattern.callback
         if topics_of := pages.TOPICS.get(str(pattern.pattern)):
-            callback = pagecache.cache_page(topics_of)(callback)
+            callback = pagecache.cache_page(topics_of)(dated(callback))
         pattern.callback = public_read(_shaped_405(callback), routed=True)
     return patterns
 

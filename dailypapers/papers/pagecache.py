@@ -1,10 +1,10 @@
 """Whole-page caching for anonymous readers, invalidated precisely by versioned topics.
 
-A page depends on a few topics ("day:2026-03-02", "paper:17", "org:4", …). Its cache key includes the
-current version of each, kept in the shared cache (``CACHES["shared"]``: one SQLite file on one node,
-Redis or memcached through ``CACHE_URL`` for several). A write
-(vote, comment, submission, sync) bumps the topics of the papers it touched, so exactly the pages showing
-them get new keys; the rest stay cached. Signed-in readers are never served from the cache: their pages
+A page depends on a few topics ("day:2026-03-02", "paper:17", "org:4", …). It is stored with the
+version of each it was made at, kept in the shared cache (``CACHES["shared"]``: one SQLite file on one
+node, Redis or memcached through ``CACHE_URL`` for several). A write (vote, comment, submission, sync)
+bumps the topics of the papers it touched, so exactly the pages showing them are made again; the rest
+stay cached. Signed-in readers are never served from the cache: their pages
 show their own votes, and so they never see a count older than their click.
 
 Forms on cached pages keep working: the CSRF tokens in a stored page are replaced by a marker, and each
@@ -24,13 +24,14 @@ from django.middleware.csrf import get_token
 VERSION_PREFIX = "pv:"
 # Stored pages are bytes (see _to_stored); a new prefix whenever that format changes, so that a shared
 # cache (Redis, memcached) never hands a new process a page in the old format.
-PAGE_PREFIX = "page2:"
+PAGE_PREFIX = "page3:"
 CSRF_MARKER = b"__dailypapers_csrf__"
 _CSRF_VALUE = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 # Cookies that change what an anonymous page shows: each value gets its own stored copy.
 VARY_COOKIES = ("hide_subscribe_prompt",)
-# Headers that are part of a stored answer (the API's next-page link).
-KEPT_HEADERS = ("Link",)
+# Headers that are part of a stored answer: the API's next-page link, and the dates api/http.py gives
+# an answer before it is stored (so that a hit neither hashes the body nor asks when it changed).
+KEPT_HEADERS = ("Link", "ETag", "Last-Modified", "Cache-Control")
 # Any paper's page, count or list changed: lists no narrower topic describes (a category's papers, the
 # latest papers across days, feed days) depend on it.
 PAPERS = "papers"
@@ -96,11 +97,11 @@ def bump_papers(paper_ids, search=True):
 def remembered(name, topics, build):
     """``build()``, kept like a cached page: until one of ``topics`` is bumped or PAGE_CACHE_SECONDS pass.
     For the parts of pages that signed-in readers see too (a paper's discussion)."""
-    key = _page_key(name, topics)
-    value = _pages().get(key)
-    if value is None:
-        value = build()
-        _pages().set(key, value, settings.PAGE_CACHE_SECONDS)
+    key, versions, stored = _lookup(name, topics)
+    if stored is not None:
+        return stored["value"]
+    value = build()
+    _pages().set(key, {"versions": versions, "value": value}, settings.PAGE_CACHE_SECONDS)
     return value
 
 
@@ -115,13 +116,12 @@ def cache_page(topics_of):
             if topics is None:
                 return view(request, *args, **kwargs)
             cookies = "".join(f"|cookie:{name}={request.COOKIES.get(name, '')[:8]}" for name in VARY_COOKIES)
-            key = _page_key(request.get_full_path() + cookies, topics)
-            stored = _pages().get(key)
+            key, versions, stored = _lookup(request.get_full_path() + cookies, topics)
             if stored is not None:
                 return _from_stored(request, stored)
             response = view(request, *args, **kwargs)
             if response.status_code == 200 and not response.cookies and not response.streaming:
-                _pages().set(key, _to_stored(response), _timeout(topics))
+                _pages().set(key, _to_stored(response, versions), _timeout(topics))
             return response
 
         return wrapper
@@ -135,14 +135,14 @@ def _timeout(topics):
     return settings.PAGE_CACHE_SECONDS
 
 
-def _to_stored(response):
+def _to_stored(response, versions=()):
     # The encoded body, not text: a hit then neither decodes it from the cache (pickle) nor encodes it
     # again for the response, ~80 kB each way on a day page. CSRF tokens are ASCII in any charset we use.
     if hasattr(response, "render") and not response.is_rendered:
         response.render()
     body = _CSRF_VALUE.sub(rb"\g<1>" + CSRF_MARKER + rb"\g<2>", response.content)
     headers = {name: response[name] for name in KEPT_HEADERS if name in response}
-    return {"body": body, "content_type": response["Content-Type"], "headers": headers}
+    return {"versions": versions, "body": body, "content_type": response["Content-Type"], "headers": headers}
 
 
 def _from_stored(request, stored):
@@ -158,8 +158,27 @@ def _cacheable(request):
     return settings.PAGE_CACHE_SECONDS > 0 and request.method in ("GET", "HEAD") and not request.user.is_authenticated
 
 
-def _page_key(path, topics):
+def _lookup(name, topics):
+    """``(key, versions, stored)`` for what ``name`` shows under ``topics``: ``stored`` is None unless
+    it was made when every topic had the version it has now.
+
+    A page lives under one key per name, with the topic versions it was made at inside it, so that
+    where pages share the cache that holds the versions (Redis) one ``get_many`` reads both; on one
+    node the versions are one read of the shared cache and the page is in process memory."""
     topics = ["all", *topics]
-    versions = _shared().get_many([VERSION_PREFIX + t for t in topics])
-    parts = [path, *(f"{t}={versions.get(VERSION_PREFIX + t, '0')}" for t in topics)]
-    return PAGE_PREFIX + hashlib.sha256("|".join(parts).encode()).hexdigest()
+    version_keys = [VERSION_PREFIX + t for t in topics]
+    key = PAGE_PREFIX + hashlib.sha256("|".join([name, *topics]).encode()).hexdigest()
+    if _pages_with_versions():
+        found = _shared().get_many([*version_keys, key])
+        stored = found.get(key)
+    else:
+        found = _shared().get_many(version_keys)
+        stored = _pages().get(key)
+    versions = tuple(found.get(k, "0") for k in version_keys)
+    if stored is not None and stored["versions"] != versions:
+        stored = None
+    return key, versions, stored
+
+
+def _pages_with_versions():
+    return settings.CACHES["default"] == settings.CACHES["shared"]

@@ -54,7 +54,7 @@ def test_signed_in_readers_always_get_a_fresh_page(client, corpus):
     assert not hit(client.get("/papers/date/2026-03-02"))
 
 
-def test_searches_and_errors_are_not_cached(client, corpus):
+def test_errors_are_not_cached(client, corpus):
     client.get("/papers/2603.09999")
     assert not hit(client.get("/papers/2603.09999"))
     client.get("/papers/date/2026-02-31")
@@ -101,3 +101,56 @@ def test_it_serves_a_stored_page_unchanged_but_for_the_readers_csrf_token(client
     assert "Naïve Bayes ▲ über alles" in stored.content.decode() and "Zoë Ångström" in stored.content.decode()
     assert set(tokens.findall(stored.content)).isdisjoint(tokens.findall(fresh.content))
     assert stored.cookies["csrftoken"].value  # the cookie that goes with the new token
+
+
+class Counted:
+    """Counts the calls made on a cache (its public methods), passing them on."""
+
+    def __init__(self, cache):
+        self.cache, self.calls = cache, []
+
+    def __getattr__(self, name):
+        attribute = getattr(self.cache, name)
+        if not callable(attribute):
+            return attribute
+
+        def call(*args, **kwargs):
+            self.calls.append(name)
+            return attribute(*args, **kwargs)
+
+        return call
+
+
+@pytest.mark.parametrize("shared_pages", [False, True], ids=["pages in memory", "pages with the versions"])
+@pytest.mark.parametrize("url", ["/papers/date/2026-03-02", "/api/daily_papers?date=2026-03-02"])
+def test_a_hit_reads_the_shared_cache_once_besides_the_rate_limit(client, corpus, monkeypatch, settings, url,
+                                                                  shared_pages):
+    from django.core.cache import caches
+
+    from dailypapers.api import http
+    from dailypapers.lib import ratelimit
+    from dailypapers.papers import pagecache
+
+    # With CACHE_URL one store holds pages and versions; else pages are in each process's memory.
+    pages_store = settings.CACHES["shared"] if shared_pages else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test-pages"}
+    settings.CACHES = {**settings.CACHES, "default": pages_store}
+    first = client.get(url)
+    shared, pages = Counted(caches["shared"]), Counted(caches["default"])
+    monkeypatch.setattr(pagecache, "_shared", lambda: shared)
+    monkeypatch.setattr(pagecache, "_pages", lambda: pages)
+    monkeypatch.setattr(http, "_body_changed_at", lambda *args: pytest.fail("a hit asked when its body changed"))
+    counted = []
+    monkeypatch.setattr(ratelimit, "hit", lambda *args, hit=ratelimit.hit: counted.append(1) or hit(*args))
+    again = client.get(url)
+    assert hit(again) and again.get("Last-Modified") == first.get("Last-Modified")
+    assert shared.calls == ["get_many"] and pages.calls == ([] if shared_pages else ["get"])
+    assert len(counted) == (1 if "api" in url else 0)  # an API read also counts against its rate limit
+
+
+def test_an_api_hit_keeps_the_dates_of_the_answer_it_stored(client, corpus):
+    url = "/api/daily_papers?date=2026-03-02"
+    first = client.get(url)
+    again = client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert again.status_code == 304 and again["ETag"] == first["ETag"]
+    assert client.get(url)["Last-Modified"] == first["Last-Modified"]
