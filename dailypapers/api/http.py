@@ -15,7 +15,7 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpResponse
-from django.utils.cache import get_conditional_response
+from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date, parse_http_date
 
 from dailypapers.lib import ratelimit
@@ -61,6 +61,8 @@ def public_read(view, bucket="api", routed=False):
             response.setdefault(name, value)
         response["Access-Control-Allow-Origin"] = "*"
         response["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+        if request.path.startswith(V1_PREFIX):  # a token there can turn a 200 into a 401, or say what its user did
+            patch_vary_headers(response, ("Authorization",))
         return response
 
     return wrapper

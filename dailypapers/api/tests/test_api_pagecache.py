@@ -118,6 +118,12 @@ def test_refusals_and_collections_are_never_kept(client, corpus, url):
     assert not hit(client.get(url))
 
 
+def test_v1_answers_vary_by_credentials(client, corpus):
+    first = kept(client, "/api/v1/papers/2603.00001")
+    assert "Authorization" in first["Vary"] and "Authorization" in client.get("/api/v1/papers/2603.00001")["Vary"]
+    assert client.get("/api/v1/papers/2603.00001", HTTP_AUTHORIZATION="Bearer forged").status_code == 401
+
+
 @pytest.mark.parametrize("url", ["/api/papers/2603.00001", "/api/papers/search?q=paper", "/api/daily_papers"])
 def test_a_caller_with_credentials_is_answered_afresh(client, corpus, url):
     client.get(url)
