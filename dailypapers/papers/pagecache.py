@@ -35,8 +35,8 @@ KEPT_HEADERS = ("Link", "ETag", "Last-Modified", "Cache-Control")
 # Any paper's page, count or list changed: lists no narrower topic describes (a category's papers, the
 # latest papers across days, feed days) depend on it.
 PAPERS = "papers"
-# What a search can find changed (papers stored, hidden or edited, vectors written, a new index
-# generation). Votes and comments leave it alone, so answers under it are kept SEARCH_CACHE_SECONDS at
+# What a search can find changed (papers stored, hidden or edited, vectors written). Votes and comments
+# leave it alone, so answers under it are kept SEARCH_CACHE_SECONDS at
 # most: the bound on how old a count on a cached search can be.
 SEARCH = "search"
 
@@ -58,12 +58,13 @@ def bump(*topics):
         _shared().set_many({VERSION_PREFIX + t: stamp for t in set(topics)}, timeout=None)
 
 
-def paper_topics(arxiv_id, feed_day=None, org_slug=None, author_slugs=()):
-    """The topics a change to one paper touches: its page, its day/week/month, org and author pages."""
+def paper_topics(arxiv_id, feed_day=None, org_slug=None, author_slugs=(), repeat_days=()):
+    """The topics a change to one paper touches: its page, its days, weeks and months (the one it was
+    featured on and any it was listed again on), org and author pages."""
     topics = [f"paper:{arxiv_id}", "orgs", PAPERS]
-    if feed_day is not None:
-        year, week, _ = feed_day.isocalendar()
-        topics += [f"day:{feed_day.isoformat()}", f"week:{year}-W{week:02d}", f"month:{feed_day:%Y-%m}"]
+    for day in (feed_day, *repeat_days) if feed_day is not None else repeat_days:
+        year, week, _ = day.isocalendar()
+        topics += [f"day:{day.isoformat()}", f"week:{year}-W{week:02d}", f"month:{day:%Y-%m}"]
     if org_slug:
         topics.append(f"org:{org_slug}")
     return topics + [f"author:{slug}" for slug in author_slugs]
@@ -77,7 +78,7 @@ BULK_PAPERS = 50
 def bump_papers(paper_ids, search=True):
     """Bump the topics of the papers with these primary keys, and SEARCH unless only their counts
     (votes, comments) changed."""
-    from .models import Paper, PaperAuthor
+    from .models import FeedRepeat, Paper, PaperAuthor
 
     paper_ids = list(paper_ids)
     if len(paper_ids) > BULK_PAPERS:
@@ -85,12 +86,14 @@ def bump_papers(paper_ids, search=True):
         return
     rows = Paper.objects.filter(pk__in=paper_ids).values_list("pk", "arxiv_id", "submission__feed_day",
                                                               "organization__slug")
-    authors = {}
+    authors, repeats = {}, {}
     for paper_id, slug in PaperAuthor.objects.filter(paper_id__in=paper_ids).values_list("paper_id", "author__slug"):
         authors.setdefault(paper_id, []).append(slug)
+    for paper_id, day in FeedRepeat.objects.filter(paper_id__in=paper_ids).values_list("paper_id", "feed_day"):
+        repeats.setdefault(paper_id, []).append(day)
     topics = [SEARCH] if search else []
     for pk, arxiv_id, feed_day, org_slug in rows:
-        topics += paper_topics(arxiv_id, feed_day, org_slug, authors.get(pk, ()))
+        topics += paper_topics(arxiv_id, feed_day, org_slug, authors.get(pk, ()), repeats.get(pk, ()))
     bump(*topics)
 
 
@@ -182,3 +185,4 @@ def _lookup(name, topics):
 
 def _pages_with_versions():
     return settings.CACHES["default"] == settings.CACHES["shared"]
+

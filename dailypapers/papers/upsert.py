@@ -148,6 +148,8 @@ class _Batch:
         self.repeats = _repeats(self.papers.values())  # arxiv_id -> set of later feed days
         self.new_repeats = set()  # (arxiv_id, feed_day)
         self.orgs = _OrgResolver([r.organization for r in self.records if r.organization])
+        self.left_orgs = set()  # organization pks papers moved away from: their pages list them no more
+        self.left_authors = set()  # slugs of the authors of rewritten bylines
 
     def apply(self):
         changed = {}
@@ -234,6 +236,8 @@ class _Batch:
         org = self.orgs.get(rec.organization)
         if paper.organization_id == org.pk:
             return set()
+        if paper.organization_id is not None:
+            self.left_orgs.add(paper.organization_id)
         paper.organization = org
         return {"organization"}
 
@@ -318,13 +322,25 @@ class _Batch:
                                                 *self.dirty_submissions, *(a for a, _ in self.new_repeats)}]
         if touched:
             transaction.on_commit(lambda: pagecache.bump_papers(touched))
+        if left := self._left_topics():
+            transaction.on_commit(lambda: pagecache.bump(*left))
+
+    def _left_topics(self):
+        """Topics of what the papers' old organization and authors showed (bump_papers names the new
+        ones), and every page where an organization's own name or avatar changed."""
+        topics = [f"org:{slug}" for slug in Organization.objects.filter(pk__in=self.left_orgs)
+                  .values_list("slug", flat=True)] if self.left_orgs else []
+        topics += [f"author:{slug}" for slug in self.left_authors]
+        return topics + (["all"] if self.orgs.changed else [])
 
     def _write_authors(self):
         if not self.new_links:
             return
         authors = _get_or_create_authors(name for links in self.new_links.values() for name, _ in links)
         papers = [self.papers[i] for i in self.new_links]
-        PaperAuthor.objects.filter(paper__in=[p for p in papers if p.arxiv_id not in self.new_ids]).delete()
+        rewritten = PaperAuthor.objects.filter(paper__in=[p for p in papers if p.arxiv_id not in self.new_ids])
+        self.left_authors = set(rewritten.values_list("author__slug", flat=True))
+        rewritten.delete()
         PaperAuthor.objects.bulk_create(
             PaperAuthor(paper=self.papers[arxiv_id], author=authors[slug_for(name)], position=position,
                         name=name[:255], hf=details)
@@ -366,6 +382,7 @@ class _OrgResolver:
         hf_ids = {o.hf_id for o in org_records if o.hf_id}
         found = Organization.objects.filter(Q(name__in=names) | Q(hf_id__in=hf_ids)).order_by("pk") if names else []
         self.by_hf_id, self.by_name = {}, {}
+        self.changed = False  # an existing organization's name, handle, id or avatar was updated
         for org in found:
             self._remember(org)
 
@@ -390,6 +407,7 @@ class _OrgResolver:
         if changed:
             org.save(update_fields=changed)
             self._remember(org)
+            self.changed = True
         return org
 
     def _find(self, rec):

@@ -128,3 +128,38 @@ def test_v1_answers_vary_by_credentials(client, corpus):
 def test_a_caller_with_credentials_is_answered_afresh(client, corpus, url):
     client.get(url)
     assert not hit(client.get(url, HTTP_AUTHORIZATION="Bearer hf_not_ours"))
+
+
+def test_a_sync_moving_a_paper_refreshes_its_old_organization_and_authors(client, corpus):
+    urls = ["/api/v1/organizations/acme", "/api/v1/papers?organization=acme", "/api/v1/authors/alice-quark",
+            "/api/v1/papers?author=alice-quark"]
+    first = {url: kept(client, url) for url in urls}
+    moved = feature(1, 1)
+    moved.organization, moved.authors = OrgRecord(name="Borealis Institute", slug="borealis"), ["Bob Lepton"]
+    upsert_papers([moved])
+    for url in urls:
+        assert b"2603.00001" not in answered_afresh(client, url, first[url]).content or "authors/" in url or \
+            "organizations/" in url
+
+
+def test_a_sync_changing_an_organization_refreshes_every_answer_that_shows_it(client, corpus):
+    urls = ["/api/v1/papers/2603.00001", "/api/v1/organizations", "/api/daily_papers?date=2026-03-02"]
+    first = {url: kept(client, url) for url in urls}
+    upsert_papers([PaperRecord(arxiv_id="2603.00099", title="Another", organization=OrgRecord(
+        name="Acme Lab", slug="acme", avatar_url="https://example.org/acme-new.png"))])  # a paper of another day
+    assert b"acme-new.png" in answered_afresh(client, "/api/v1/papers/2603.00001", first[urls[0]]).content
+    assert b"acme-new.png" in answered_afresh(client, "/api/v1/organizations", first[urls[1]]).content
+    answered_afresh(client, urls[2], first[urls[2]])
+
+
+def test_a_vote_refreshes_the_days_a_paper_was_listed_again_on(client, corpus, django_user_model):
+    friday = MONDAY + dt.timedelta(days=4)
+    upsert_papers([feature(1, 1, day=friday)])  # HF lists paper 1 again on Friday
+    url = "/api/v1/papers?day=2026-03-06"
+    first = kept(client, url)
+    assert b"2603.00001" in first.content
+    voter = django_user_model.objects.create_user("voter", "voter@example.org", "a long passphrase 9",
+                                                  email_verified_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    votes.set_vote(voter, Paper.objects.get(arxiv_id="2603.00001"), True)
+    answered_afresh(client, url, first)
+
