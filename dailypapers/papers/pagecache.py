@@ -21,7 +21,7 @@ from django.core.cache import caches
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 
-VERSION_PREFIX = "pv:"
+VERSION_PREFIX = "pv2:"
 # Stored pages are bytes (see _to_stored); a new prefix whenever that format changes, so that a shared
 # cache (Redis, memcached) never hands a new process a page in the old format.
 PAGE_PREFIX = "page3:"
@@ -55,7 +55,7 @@ def bump(*topics):
         # A new unique value rather than incr(): the file cache has no atomic increment, and any value
         # not seen before invalidates just the same.
         stamp = str(time.time_ns())
-        _shared().set_many({VERSION_PREFIX + t: stamp for t in set(topics)}, timeout=None)
+        _shared().set_many({_version_key(t): stamp for t in set(topics)}, timeout=None)
 
 
 def paper_topics(arxiv_id, feed_day=None, org_slug=None, author_slugs=(), repeat_days=()):
@@ -169,7 +169,7 @@ def _lookup(name, topics):
     where pages share the cache that holds the versions (Redis) one ``get_many`` reads both; on one
     node the versions are one read of the shared cache and the page is in process memory."""
     topics = ["all", *topics]
-    version_keys = [VERSION_PREFIX + t for t in topics]
+    version_keys = [_version_key(t) for t in topics]
     key = PAGE_PREFIX + hashlib.sha256("|".join([name, *topics]).encode()).hexdigest()
     if _pages_with_versions():
         found = _shared().get_many([*version_keys, key])
@@ -186,3 +186,8 @@ def _lookup(name, topics):
 def _pages_with_versions():
     return settings.CACHES["default"] == settings.CACHES["shared"]
 
+
+def _version_key(topic):
+    # Hashed: topic names carry request input (a slug from a query string), and memcached refuses keys
+    # with spaces, control characters or more than 250 bytes.
+    return VERSION_PREFIX + hashlib.blake2b(topic.encode(), digest_size=16).hexdigest()

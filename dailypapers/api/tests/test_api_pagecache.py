@@ -163,3 +163,13 @@ def test_a_vote_refreshes_the_days_a_paper_was_listed_again_on(client, corpus, d
     votes.set_vote(voter, Paper.objects.get(arxiv_id="2603.00001"), True)
     answered_afresh(client, url, first)
 
+
+def test_topics_from_any_input_make_valid_cache_keys(client, corpus, settings):
+    settings.CACHES = {**settings.CACHES, "shared": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                                     "LOCATION": "strict-keys"}}
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Django warns of keys memcached would refuse
+        for url in ["/api/v1/papers?organization=a%20b", f"/api/v1/papers?author={'x' * 300}"]:
+            assert client.get(url).status_code in (200, 400)
