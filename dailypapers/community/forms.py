@@ -64,14 +64,13 @@ class PaperLinksForm(forms.Form):
         record = PaperRecord(arxiv_id=paper.arxiv_id, title=paper.title, github_repo=data["github_repo"],
                              project_page=data["project_page"],
                              organization=OrgRecord(name=org.name, slug=org.slug) if org else None)
-        old_slug = paper.organization.slug if paper.organization_id else None
         with transaction.atomic():
-            upsert_papers([record])
-            if org is None and old_slug:
+            upsert_papers([record])  # a move to another organization refreshes the old one's pages too
+            if org is None and paper.organization_id:
                 # A record cannot say "no organization" (None means "unknown"), so unlinking is direct.
+                old_slug = paper.organization.slug
                 Paper.objects.filter(pk=paper.pk).update(organization=None)
                 votes.refresh_pages([paper.pk])
-            if old_slug and (org is None or org.slug != old_slug):  # the writes bump the new one's only
                 transaction.on_commit(lambda: pagecache.bump(f"org:{old_slug}"))
             if user.is_staff:
                 moderation.record(user, "edit_paper_links", paper,
