@@ -14,6 +14,7 @@ from dailypapers.papers import pagecache
 # Query parameter -> topic, for HF's daily papers and for /api/v1/papers.
 HF_PERIODS = {"date": "day", "week": "week", "month": "month"}
 V1_PERIODS = {"day": "day", "week": "week", "month": "month"}
+V1_OWNERS = {"organization": "org", "author": "author"}  # /api/v1/papers filters with a topic of their own
 
 
 def _anonymous(topics_of):
@@ -40,9 +41,9 @@ def v1_papers(request):
     given = _period(request, V1_PERIODS)
     if given:
         return given
-    for name in ("organization", "author"):
+    for name, topic in V1_OWNERS.items():
         if request.GET.get(name):
-            return [f"{'org' if name == 'organization' else name}:{request.GET[name]}"]
+            return [f"{topic}:{request.GET[name]}"]
     return None if given is None else [pagecache.PAPERS]  # a category's, a submitter's, or every paper
 
 

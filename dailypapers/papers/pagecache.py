@@ -62,7 +62,7 @@ def paper_topics(arxiv_id, feed_day=None, org_slug=None, author_slugs=(), repeat
     """The topics a change to one paper touches: its page, its days, weeks and months (the one it was
     featured on and any it was listed again on), org and author pages."""
     topics = [f"paper:{arxiv_id}", "orgs", PAPERS]
-    for day in (feed_day, *repeat_days) if feed_day is not None else repeat_days:
+    for day in filter(None, (feed_day, *repeat_days)):
         year, week, _ = day.isocalendar()
         topics += [f"day:{day.isoformat()}", f"week:{year}-W{week:02d}", f"month:{day:%Y-%m}"]
     if org_slug:
