@@ -8,17 +8,10 @@ import pytest
 from dailypapers.papers import votes
 from dailypapers.papers.models import Paper
 from dailypapers.papers.records import OrgRecord, PaperRecord
+from dailypapers.papers.tests.cached import MONDAY, feature, hit
 from dailypapers.papers.upsert import upsert_papers
 
 pytestmark = pytest.mark.django_db(transaction=True)  # bumps run on commit
-
-MONDAY = dt.date(2026, 3, 2)
-
-
-def feature(n, upvotes, day=MONDAY, org=None):
-    return PaperRecord(arxiv_id=f"2603.{n:05d}", title=f"Paper {n}", authors=["Alice Quark"], hf_upvotes=upvotes,
-                       categories=["cs.LG"], organization=OrgRecord(name="Acme Lab", slug="acme") if org else None,
-                       featured_on=day, featured_at=dt.datetime.combine(day, dt.time(4), tzinfo=dt.UTC))
 
 
 @pytest.fixture(autouse=True)
@@ -29,10 +22,6 @@ def page_cache_on(settings):
 @pytest.fixture
 def corpus():
     upsert_papers([feature(n, n, org=n == 1) for n in range(1, 4)])
-
-
-def hit(response):
-    return response.get("X-Page-Cache") == "hit"
 
 
 def kept(client, url):

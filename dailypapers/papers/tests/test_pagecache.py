@@ -6,14 +6,11 @@ from dailypapers.accounts.models import User
 from dailypapers.papers.records import PaperRecord
 from dailypapers.papers.upsert import upsert_papers
 
+from .cached import MONDAY, feature, hit
+
 pytestmark = pytest.mark.django_db(transaction=True)  # bumps run on commit
 
-MONDAY, FRIDAY = dt.date(2026, 3, 2), dt.date(2026, 3, 6)
-
-
-def feature(n, day, upvotes):
-    return PaperRecord(arxiv_id=f"2603.{n:05d}", title=f"Paper {n}", authors=["Alice Quark"], hf_upvotes=upvotes,
-                       featured_on=day, featured_at=dt.datetime.combine(day, dt.time(4), tzinfo=dt.UTC))
+FRIDAY = dt.date(2026, 3, 6)
 
 
 @pytest.fixture(autouse=True)
@@ -23,11 +20,7 @@ def page_cache_on(settings):
 
 @pytest.fixture
 def corpus():
-    upsert_papers([feature(1, MONDAY, 5), feature(2, FRIDAY, 7)])
-
-
-def hit(response):
-    return response.get("X-Page-Cache") == "hit"
+    upsert_papers([feature(1, 5, day=MONDAY), feature(2, 7, day=FRIDAY)])
 
 
 def test_anonymous_pages_are_served_from_the_cache(client, corpus):
@@ -40,7 +33,7 @@ def test_a_change_refreshes_exactly_the_pages_that_show_the_paper(client, corpus
     for url in ["/papers/date/2026-03-02", "/papers/date/2026-03-06", "/papers/week/2026-W10",
                 "/papers/2603.00001", "/papers/2603.00002", "/authors/alice-quark"]:
         client.get(url)
-    upsert_papers([feature(1, MONDAY, 50)])  # e.g. a sync brought new votes
+    upsert_papers([feature(1, 50, day=MONDAY)])  # e.g. a sync brought new votes
     for url in ["/papers/date/2026-03-02", "/papers/week/2026-W10", "/papers/2603.00001", "/authors/alice-quark"]:
         response = client.get(url)
         assert not hit(response) and 'data-count="50"' in response.content.decode(), url
@@ -63,7 +56,7 @@ def test_errors_are_not_cached(client, corpus):
 
 def test_a_bulk_write_refreshes_everything(client, corpus):
     client.get("/papers/date/2026-03-06")
-    upsert_papers([feature(n, MONDAY, 1) for n in range(10, 70)])
+    upsert_papers([feature(n, 1, day=MONDAY) for n in range(10, 70)])
     assert not hit(client.get("/papers/date/2026-03-06"))
 
 

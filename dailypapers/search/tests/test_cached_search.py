@@ -3,6 +3,7 @@ find (a paper stored, vectors written) answers afresh at once."""
 
 import pytest
 
+from dailypapers.papers.tests.cached import hit
 from dailypapers.papers.upsert import upsert_papers
 from dailypapers.search import jobs
 
@@ -17,10 +18,6 @@ URL = "/search?q=zorblax"
 def page_cache_on(settings):
     settings.PAGE_CACHE_SECONDS = 600
     settings.SEARCH_CACHE_SECONDS = 60
-
-
-def hit(response):
-    return response.get("X-Page-Cache") == "hit"
 
 
 def test_a_search_page_is_kept_for_anonymous_readers_only(client, corpus, django_user_model):
