@@ -1,5 +1,6 @@
 """The worker's avatar job: fetch the avatars pages show, a few at a time, into ``lib.avatars``."""
 
+import itertools
 import logging
 
 from dailypapers.lib import avatars
@@ -30,7 +31,9 @@ def wanted():
 
 def run_due():
     """Fetch up to BATCH avatars that are due; True while more are due (the worker reruns at once)."""
-    due = [url for url in wanted() if avatars.due(url)]
+    # Stops looking past the first one beyond the batch: a backlog is worked through in reruns, and
+    # each would otherwise check every kept file again.
+    due = list(itertools.islice((url for url in wanted() if avatars.due(url)), BATCH + 1))
     for url in due[:BATCH]:
         fetch_one(url)
     return len(due) > BATCH

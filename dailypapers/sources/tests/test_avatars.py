@@ -55,6 +55,17 @@ def test_the_worker_keeps_each_avatar_as_a_small_png_and_the_site_serves_it(site
         assert max(image.size) == avatars.SIZE and image.format == "PNG"
 
 
+def test_a_backlog_is_fetched_a_batch_a_run(site, monkeypatch):
+    monkeypatch.setattr(job, "BATCH", 1)
+    checked = []
+    monkeypatch.setattr(avatars, "due", lambda url, due=avatars.due: checked.append(url) or due(url))
+    assert job.run_due() is True and len(checked) == 2  # one tried; one more seen due, the rest unchecked
+    monkeypatch.setattr(job, "BATCH", 2)
+    assert job.run_due() is True  # two more tried, one waits
+    assert [url for url in job.wanted() if avatars.due(url)] == [sorted(job.wanted())[-1]]
+    assert job.run_due() is False and not any(avatars.due(url) for url in job.wanted())
+
+
 @pytest.mark.parametrize("path", ["/avatars/zed.svg", "/guild.png", "/bomb.png"],
                          ids=["svg with script", "server error then gone", "decompression bomb"])
 def test_what_is_not_a_safe_image_falls_back_and_waits_a_day(site, path):
